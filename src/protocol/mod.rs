@@ -1,0 +1,77 @@
+//! The parent↔tunnel `type|payload` protocol (spec: tunnel-protocol.md §2–§4.3):
+//! message types, parsing of what the parent sends, formatting of what we send.
+
+mod encode_uri;
+mod parent;
+mod types;
+
+pub use encode_uri::encode_uri;
+pub use parent::{parse, ConnInfo, ParentMessage, PingSettings, ProtocolError, Transport};
+pub use types::{MsgType, Status, EXT_HELLO};
+
+/// `type|payload` as the parent expects it.
+pub fn format(t: MsgType, payload: &str) -> String {
+    let mut s = String::with_capacity(payload.len() + 4);
+    push_type(&mut s, t as u16);
+    s.push_str(payload);
+    s
+}
+
+/// Writes the decimal type and the separator.
+pub fn push_type(s: &mut String, t: u16) {
+    if t >= 100 {
+        s.push((b'0' + (t / 100 % 10) as u8) as char);
+    }
+    if t >= 10 {
+        s.push((b'0' + (t / 10 % 10) as u8) as char);
+    }
+    s.push((b'0' + (t % 10) as u8) as char);
+    s.push('|');
+}
+
+/// A SUBSCRIBE/UNSUBSCRIBE failure reply: `node|<ApiErrors>…</ApiErrors>`.
+/// The legacy parent splits these replies on `|`, so the error part never
+/// contains one (the XML writer escapes it as a character reference).
+pub fn node_error(t: MsgType, node: &str, condition: &str, text: &str) -> String {
+    let mut s = format(t, node);
+    s.push('|');
+    let mut w = crate::xml::Writer::with(s);
+    w.open("ApiErrors");
+    w.open("ApiError");
+    w.open("ErrorType");
+    w.text_no_pipe(condition);
+    w.close();
+    w.open("ErrorMessage");
+    w.text_no_pipe(text);
+    w.close();
+    w.close();
+    w.close();
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_every_direction_type() {
+        assert_eq!(format(MsgType::Event, "/a<x/>"), "0|/a<x/>");
+        assert_eq!(format(MsgType::Status, "connected"), "4|connected");
+        assert_eq!(format(MsgType::Logging, "a|b"), "13|a|b");
+        assert_eq!(format(MsgType::SubscriptionsReq, "[]"), "14|[]");
+        let mut s = String::new();
+        push_type(&mut s, 100);
+        assert_eq!(s, "100|");
+    }
+
+    #[test]
+    fn node_error_never_adds_a_pipe() {
+        let s = node_error(MsgType::Subscribe, "/n", "item-not-found", "no | such <node>");
+        assert_eq!(
+            s,
+            "7|/n|<ApiErrors><ApiError><ErrorType>item-not-found</ErrorType>\
+             <ErrorMessage>no &#124; such &lt;node&gt;</ErrorMessage></ApiError></ApiErrors>"
+        );
+        assert_eq!(s.split('|').count(), 3);
+    }
+}

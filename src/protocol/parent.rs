@@ -1,0 +1,320 @@
+//! Parsing what the parent sends (P→T). Every malformed input becomes a
+//! `ProtocolError` the tunnel reports in a LOGGING line; nothing panics.
+
+use super::types::MsgType;
+use crate::xml;
+
+/// A parent message, borrowed from the raw string where possible.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParentMessage<'a> {
+    Id(&'a str),
+    Password(&'a str),
+    ResourceId(&'a str),
+    XmppDomain(&'a str),
+    PubsubDomain(&'a str),
+    Subscribe(&'a str),
+    Unsubscribe(&'a str),
+    ConnectReq(ConnInfo),
+    DisconnectReq,
+    ConnectionType(Transport),
+    SubscriptionsReq,
+    DisconnectProperties(PingSettings),
+    ContainerConfig { trace: bool },
+    /// Types from 100 up: the extension channel (spec §4.3).
+    Extension { ty: u16, payload: &'a str },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    WebSocket,
+    Bosh,
+}
+
+impl Transport {
+    pub fn parse(s: &str) -> Option<Transport> {
+        if s.eq_ignore_ascii_case("websocket") {
+            Some(Transport::WebSocket)
+        } else if s.eq_ignore_ascii_case("bosh") {
+            Some(Transport::Bosh)
+        } else {
+            None
+        }
+    }
+}
+
+/// Type 10: all credentials in one message (8.5-era parents).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnInfo {
+    pub id: String,
+    pub password: String,
+    pub domain: String,
+    pub transport: Option<Transport>,
+}
+
+/// Type 15: failover-detection timings. Absent keys keep their current value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PingSettings {
+    pub request_timeout_ms: Option<u32>,
+    pub ping_interval_ms: Option<u32>,
+    pub max_retry: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// No `|` at all.
+    NoSeparator,
+    /// The text before the first `|` is not a decimal number.
+    BadType,
+    /// A number that is neither legacy (0–16) nor extension (100+).
+    UnknownType(u16),
+    /// A type only the tunnel sends (EVENT, STATUS, PRESENCE, LOGGING).
+    WrongDirection(MsgType),
+    TooLarge { len: usize, max: usize },
+    BadPayload { ty: u16, why: &'static str },
+}
+
+impl ProtocolError {
+    /// One-line description for the LOGGING channel.
+    pub fn describe(&self) -> String {
+        match self {
+            ProtocolError::NoSeparator => "ignored a parent message without '|'".into(),
+            ProtocolError::BadType => "ignored a parent message whose type is not a number".into(),
+            ProtocolError::UnknownType(t) => {
+                let mut s = String::from("ignored a parent message of unknown type ");
+                s.push_str(&t.to_string());
+                s
+            }
+            ProtocolError::WrongDirection(t) => {
+                let mut s = String::from("ignored type ");
+                s.push_str(&(*t as u16).to_string());
+                s.push_str(", which only the tunnel sends");
+                s
+            }
+            ProtocolError::TooLarge { len, max } => {
+                let mut s = String::from("ignored a parent message of ");
+                s.push_str(&len.to_string());
+                s.push_str(" bytes (limit ");
+                s.push_str(&max.to_string());
+                s.push(')');
+                s
+            }
+            ProtocolError::BadPayload { ty, why } => {
+                let mut s = String::from("ignored type ");
+                s.push_str(&ty.to_string());
+                s.push_str(": ");
+                s.push_str(why);
+                s
+            }
+        }
+    }
+}
+
+/// Parses one parent message. The type is the decimal number before the
+/// **first** `|`; the payload is everything after it (it may contain `|`).
+pub fn parse(data: &str, max_len: usize) -> Result<ParentMessage<'_>, ProtocolError> {
+    if data.len() > max_len {
+        return Err(ProtocolError::TooLarge { len: data.len(), max: max_len });
+    }
+    let bar = data.find('|').ok_or(ProtocolError::NoSeparator)?;
+    let (num, payload) = (&data[..bar], &data[bar + 1..]);
+    if num.is_empty() || num.len() > 5 || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ProtocolError::BadType);
+    }
+    let n: u16 = num.parse().map_err(|_| ProtocolError::BadType)?;
+    if n >= 100 {
+        return Ok(ParentMessage::Extension { ty: n, payload });
+    }
+    let t = MsgType::from_u16(n).ok_or(ProtocolError::UnknownType(n))?;
+    let bad = |why| ProtocolError::BadPayload { ty: n, why };
+    Ok(match t {
+        MsgType::Id => ParentMessage::Id(payload),
+        MsgType::Password => ParentMessage::Password(payload),
+        MsgType::ResourceId => ParentMessage::ResourceId(payload),
+        MsgType::XmppDomain => ParentMessage::XmppDomain(payload),
+        MsgType::PubsubDomain => ParentMessage::PubsubDomain(payload),
+        MsgType::Subscribe => ParentMessage::Subscribe(payload),
+        MsgType::Unsubscribe => ParentMessage::Unsubscribe(payload),
+        MsgType::ConnectReq => ParentMessage::ConnectReq(conn_info(payload).ok_or(bad(
+            "expected <connInfo> with <id>, <password> and <xmppDomain>",
+        ))?),
+        MsgType::DisconnectReq => ParentMessage::DisconnectReq,
+        MsgType::NotificationConnectionType => ParentMessage::ConnectionType(
+            Transport::parse(payload.trim()).ok_or(bad("expected 'websocket' or 'bosh'"))?,
+        ),
+        MsgType::SubscriptionsReq => ParentMessage::SubscriptionsReq,
+        MsgType::XmppDisconnectProperties => {
+            ParentMessage::DisconnectProperties(ping_settings(payload).map_err(bad)?)
+        }
+        MsgType::FinesseContainerConfig => ParentMessage::ContainerConfig {
+            trace: container_trace(payload).map_err(bad)?,
+        },
+        MsgType::Event | MsgType::Status | MsgType::Presence | MsgType::Logging => {
+            return Err(ProtocolError::WrongDirection(t))
+        }
+    })
+}
+
+fn conn_info(payload: &str) -> Option<ConnInfo> {
+    let el = xml::parse(payload, &xml::Limits::PARENT).ok()?;
+    if el.name != "connInfo" {
+        return None;
+    }
+    let text = |name: &str| el.child_any_ns(name).map(|c| c.text());
+    let transport = match text("notificationConnectionType") {
+        Some(t) if !t.trim().is_empty() => Some(Transport::parse(t.trim())?),
+        _ => None,
+    };
+    Some(ConnInfo {
+        id: text("id")?,
+        password: text("password")?,
+        domain: text("xmppDomain")?,
+        transport,
+    })
+}
+
+/// Values may be JSON numbers or numeric strings (Finesse sends both).
+fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
+    let v: serde_json::Value = serde_json::from_str(payload).map_err(|_| "not JSON")?;
+    let obj = v.as_object().ok_or("not a JSON object")?;
+    let num = |key: &str| -> Result<Option<u32>, &'static str> {
+        match obj.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::Number(n)) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or("values must be whole numbers from 0 to 4294967295"),
+            Some(serde_json::Value::String(s)) => s
+                .trim()
+                .parse::<u32>()
+                .map(Some)
+                .map_err(|_| "values must be whole numbers from 0 to 4294967295"),
+            Some(_) => Err("values must be numbers or numeric strings"),
+        }
+    };
+    Ok(PingSettings {
+        request_timeout_ms: num("xmppRequestTimeout")?,
+        ping_interval_ms: num("xmppFailoverDetectionPingInterval")?,
+        max_retry: num("xmppFailoverRequestMaxRetry")?,
+    })
+}
+
+fn container_trace(payload: &str) -> Result<bool, &'static str> {
+    let v: serde_json::Value = serde_json::from_str(payload).map_err(|_| "not JSON")?;
+    match v.get("enableConsoleTraceLogging") {
+        Some(serde_json::Value::Bool(b)) => Ok(*b),
+        Some(serde_json::Value::String(s)) if s == "true" => Ok(true),
+        Some(serde_json::Value::String(s)) if s == "false" => Ok(false),
+        None => Ok(false),
+        Some(_) => Err("enableConsoleTraceLogging must be \"true\" or \"false\""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const MAX: usize = 65536;
+
+    fn p(s: &str) -> Result<ParentMessage<'_>, ProtocolError> {
+        parse(s, MAX)
+    }
+
+    #[test]
+    fn every_parent_type() {
+        assert_eq!(p("1|1001001"), Ok(ParentMessage::Id("1001001")));
+        assert_eq!(p("2|pa|ss"), Ok(ParentMessage::Password("pa|ss")));
+        assert_eq!(p("3|desk"), Ok(ParentMessage::ResourceId("desk")));
+        assert_eq!(p("5|example.com"), Ok(ParentMessage::XmppDomain("example.com")));
+        assert_eq!(p("6|pubsub.example.com"), Ok(ParentMessage::PubsubDomain("pubsub.example.com")));
+        assert_eq!(p("7|/a|b"), Ok(ParentMessage::Subscribe("/a|b")));
+        assert_eq!(p("8|/a"), Ok(ParentMessage::Unsubscribe("/a")));
+        assert_eq!(p("11|"), Ok(ParentMessage::DisconnectReq));
+        assert_eq!(p("11|whatever"), Ok(ParentMessage::DisconnectReq));
+        assert_eq!(p("12|WebSocket"), Ok(ParentMessage::ConnectionType(Transport::WebSocket)));
+        assert_eq!(p("12|bosh"), Ok(ParentMessage::ConnectionType(Transport::Bosh)));
+        assert_eq!(p("14|"), Ok(ParentMessage::SubscriptionsReq));
+        assert_eq!(
+            p("100|{\"id\":1}"),
+            Ok(ParentMessage::Extension { ty: 100, payload: "{\"id\":1}" })
+        );
+    }
+
+    #[test]
+    fn connect_req() {
+        let m = p("10|<connInfo><id>Agent1</id><password>p&amp;w|x</password>\
+                   <xmppDomain>d.example</xmppDomain>\
+                   <notificationConnectionType>BOSH</notificationConnectionType></connInfo>");
+        assert_eq!(
+            m,
+            Ok(ParentMessage::ConnectReq(ConnInfo {
+                id: "Agent1".into(),
+                password: "p&w|x".into(),
+                domain: "d.example".into(),
+                transport: Some(Transport::Bosh),
+            }))
+        );
+        let m = p("10|<connInfo><id>a</id><password>b</password><xmppDomain>c</xmppDomain></connInfo>");
+        assert!(matches!(m, Ok(ParentMessage::ConnectReq(ConnInfo { transport: None, .. }))));
+        for bad in [
+            "10|<connInfo><id>a</id></connInfo>",
+            "10|<connInfo>",
+            "10|not xml",
+            "10|<other><id>a</id><password>b</password><xmppDomain>c</xmppDomain></other>",
+            "10|<connInfo><id>a</id><password>b</password><xmppDomain>c</xmppDomain>\
+             <notificationConnectionType>carrier-pigeon</notificationConnectionType></connInfo>",
+        ] {
+            assert!(matches!(p(bad), Err(ProtocolError::BadPayload { ty: 10, .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn disconnect_properties_numbers_or_strings() {
+        let m = p(r#"15|{"xmppRequestTimeout":"5000","xmppFailoverDetectionPingInterval":7000,"xmppFailoverRequestMaxRetry":"3"}"#);
+        assert_eq!(
+            m,
+            Ok(ParentMessage::DisconnectProperties(PingSettings {
+                request_timeout_ms: Some(5000),
+                ping_interval_ms: Some(7000),
+                max_retry: Some(3),
+            }))
+        );
+        assert_eq!(p("15|{}"), Ok(ParentMessage::DisconnectProperties(PingSettings::default())));
+        for bad in ["15|", "15|[1]", r#"15|{"xmppRequestTimeout":-1}"#, r#"15|{"xmppRequestTimeout":"ten"}"#,
+                    r#"15|{"xmppRequestTimeout":1.5}"#, r#"15|{"xmppRequestTimeout":true}"#] {
+            assert!(matches!(p(bad), Err(ProtocolError::BadPayload { ty: 15, .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn container_config() {
+        assert_eq!(p(r#"16|{"enableConsoleTraceLogging":"true"}"#), Ok(ParentMessage::ContainerConfig { trace: true }));
+        assert_eq!(p(r#"16|{"enableConsoleTraceLogging":false}"#), Ok(ParentMessage::ContainerConfig { trace: false }));
+        assert!(matches!(p("16|{"), Err(ProtocolError::BadPayload { ty: 16, .. })));
+        assert!(matches!(p(r#"16|{"enableConsoleTraceLogging":"yes"}"#), Err(ProtocolError::BadPayload { .. })));
+    }
+
+    #[test]
+    fn malformed_messages() {
+        assert_eq!(p("hello"), Err(ProtocolError::NoSeparator));
+        assert_eq!(p(""), Err(ProtocolError::NoSeparator));
+        assert_eq!(p("|x"), Err(ProtocolError::BadType));
+        assert_eq!(p("x|1"), Err(ProtocolError::BadType));
+        assert_eq!(p("-1|1"), Err(ProtocolError::BadType));
+        assert_eq!(p(" 1|1"), Err(ProtocolError::BadType));
+        assert_eq!(p("1.0|1"), Err(ProtocolError::BadType));
+        assert_eq!(p("99999999999|1"), Err(ProtocolError::BadType));
+        assert_eq!(p("70000|1"), Err(ProtocolError::BadType));
+        assert_eq!(p("17|x"), Err(ProtocolError::UnknownType(17)));
+        assert_eq!(p("99|x"), Err(ProtocolError::UnknownType(99)));
+        assert_eq!(p("0|/n<x/>"), Err(ProtocolError::WrongDirection(MsgType::Event)));
+        assert_eq!(p("4|connected"), Err(ProtocolError::WrongDirection(MsgType::Status)));
+        assert_eq!(p("9|x"), Err(ProtocolError::WrongDirection(MsgType::Presence)));
+        assert_eq!(p("13|x"), Err(ProtocolError::WrongDirection(MsgType::Logging)));
+        assert!(matches!(p("12|smoke"), Err(ProtocolError::BadPayload { ty: 12, .. })));
+        let huge = format!("7|{}", "a".repeat(MAX));
+        assert_eq!(p(&huge), Err(ProtocolError::TooLarge { len: MAX + 2, max: MAX }));
+        // Every error has a description for the LOGGING line.
+        assert!(ProtocolError::UnknownType(17).describe().contains("17"));
+    }
+}
