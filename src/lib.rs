@@ -1,7 +1,11 @@
-//! xmpp-tunnel: a Finesse-compatible EventTunnel. A sans-IO core (everything
-//! but `web`) that the browser shell in `web` drives; see docs/architecture.md.
+//! xmpp-tunnel: a Finesse-compatible EventTunnel. Everything but `web` is a
+//! sans-IO core (no I/O, no clock) that the browser shell in `web` drives;
+//! docs/architecture.md has the map.
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod protocol;
+pub mod transport;
+pub mod tunnel;
 pub mod xml;
 pub mod xmpp;

@@ -56,13 +56,20 @@ impl Writer {
         self
     }
 
+    /// Empty text writes nothing, so `<type/>` stays self-closing.
     pub fn text(&mut self, t: &str) -> &mut Writer {
+        if t.is_empty() {
+            return self;
+        }
         self.end_tag();
         escape_text(&mut self.buf, t);
         self
     }
 
     pub fn text_no_pipe(&mut self, t: &str) -> &mut Writer {
+        if t.is_empty() {
+            return self;
+        }
         self.end_tag();
         escape_text_no_pipe(&mut self.buf, t);
         self

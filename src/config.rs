@@ -1,0 +1,211 @@
+//! Deployment configuration: `config.json` served beside the tunnel page
+//! (spec §4.2). Unknown keys and bad values are reported, never silently
+//! ignored; a broken file falls back to the safe defaults (own origin only).
+
+use crate::protocol::Transport;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Parent origins allowed to drive the tunnel, normalized. Empty means
+    /// only the tunnel's own origin.
+    pub allowed_origins: Vec<String>,
+    /// Legacy "any origin" mode: an explicit, documented opt-in.
+    pub allow_any_origin: bool,
+    /// WebSocket endpoints, tried in order; absolute or a path on the
+    /// tunnel's own host. Empty means `/ws/`.
+    pub websocket: Vec<String>,
+    /// BOSH endpoints, the same way. Empty means `/http-bind/`.
+    pub bosh: Vec<String>,
+    /// Transport when the parent does not choose one (type 12).
+    pub transport: Transport,
+    pub max_parent_message_bytes: usize,
+    pub max_stanza_bytes: usize,
+    /// From opening the transport to a bound, ready session.
+    pub connect_timeout_ms: u32,
+    /// Defaults for type 15 (Finesse's: 10 s, 10 s, 2).
+    pub request_timeout_ms: u32,
+    pub ping_interval_ms: u32,
+    pub ping_max_retry: u32,
+    /// Allow SASL PLAIN over `ws:`/`http:` (test servers on loopback only).
+    pub allow_insecure_plain: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            allowed_origins: Vec::new(),
+            allow_any_origin: false,
+            websocket: Vec::new(),
+            bosh: Vec::new(),
+            transport: Transport::WebSocket,
+            max_parent_message_bytes: 64 << 10,
+            max_stanza_bytes: 1 << 20,
+            connect_timeout_ms: 30_000,
+            request_timeout_ms: 10_000,
+            ping_interval_ms: 10_000,
+            ping_max_retry: 2,
+            allow_insecure_plain: false,
+        }
+    }
+}
+
+impl Config {
+    /// Parses `config.json`; returns the configuration and one line per
+    /// problem found (for LOGGING).
+    pub fn parse(text: &str) -> (Config, Vec<String>) {
+        let mut problems = Vec::new();
+        let mut cfg = Config::default();
+        let map: Map<String, Value> = match serde_json::from_str(text) {
+            Ok(Value::Object(m)) => m,
+            _ => {
+                problems.push("config.json is not a JSON object; using the defaults (own origin only)".into());
+                return (cfg, problems);
+            }
+        };
+        for (key, v) in &map {
+            let ok = match key.as_str() {
+                "allowedOrigins" => strings(v).map(|list| {
+                    cfg.allowed_origins = list.iter().filter_map(|o| normalize_origin(o)).collect();
+                    if cfg.allowed_origins.len() != list.len() {
+                        problems.push("config.json: allowedOrigins holds an entry that is not an http(s) origin".into());
+                    }
+                }),
+                "allowAnyOrigin" => v.as_bool().map(|b| cfg.allow_any_origin = b),
+                "websocket" => strings(v).map(|l| cfg.websocket = l),
+                "bosh" => strings(v).map(|l| cfg.bosh = l),
+                "transport" => v.as_str().and_then(Transport::parse).map(|t| cfg.transport = t),
+                "maxParentMessageBytes" => num(v, 256).map(|n| cfg.max_parent_message_bytes = n as usize),
+                "maxStanzaBytes" => num(v, 1024).map(|n| cfg.max_stanza_bytes = n as usize),
+                "connectTimeoutMs" => num(v, 1000).map(|n| cfg.connect_timeout_ms = n),
+                "requestTimeoutMs" => num(v, 100).map(|n| cfg.request_timeout_ms = n),
+                "pingIntervalMs" => num(v, 100).map(|n| cfg.ping_interval_ms = n),
+                "pingMaxRetry" => num(v, 0).map(|n| cfg.ping_max_retry = n),
+                "allowInsecurePlain" => v.as_bool().map(|b| cfg.allow_insecure_plain = b),
+                _ => {
+                    problems.push(format!("config.json: unknown key \"{key}\" ignored"));
+                    Some(())
+                }
+            };
+            if ok.is_none() {
+                problems.push(format!("config.json: bad value for \"{key}\" ignored"));
+            }
+        }
+        (cfg, problems)
+    }
+
+    /// Whether a message from `origin` may drive the tunnel. `own` is the
+    /// tunnel page's own origin, always allowed.
+    pub fn origin_allowed(&self, origin: &str, own: &str) -> bool {
+        if self.allow_any_origin || origin == own {
+            return true;
+        }
+        normalize_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
+    }
+}
+
+fn strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?.iter().map(|s| s.as_str().map(str::to_string)).collect()
+}
+
+fn num(v: &Value, min: u64) -> Option<u32> {
+    v.as_u64().filter(|n| *n >= min).and_then(|n| u32::try_from(n).ok())
+}
+
+/// `Scheme://host[:port]` the way browsers serialize `event.origin`:
+/// lower case, default port dropped, no path. None if not http(s).
+pub fn normalize_origin(o: &str) -> Option<String> {
+    let o = o.trim().trim_end_matches('/');
+    let (scheme, rest) = o.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default = match scheme.as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => return None,
+    };
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return None;
+    }
+    let host = rest.to_ascii_lowercase();
+    let host = host.strip_suffix(default).unwrap_or(&host);
+    Some(format!("{scheme}://{host}"))
+}
+
+/// The endpoint URL for a configured entry (absolute, or a path on the
+/// tunnel page's host) given the page's URL, e.g. `http://h:7071/tunnel/`
+/// and `/ws/` → `ws://h:7071/ws/`. None if it would be a non-WebSocket URL.
+pub fn websocket_url(page: &str, entry: &str) -> Option<String> {
+    if entry.starts_with("ws://") || entry.starts_with("wss://") {
+        return Some(entry.to_string());
+    }
+    if !entry.starts_with('/') {
+        return None;
+    }
+    let (scheme, rest) = page.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let ws = match scheme {
+        "https" => "wss",
+        "http" => "ws",
+        _ => return None,
+    };
+    Some(format!("{ws}://{host}{entry}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_allow_only_own_origin() {
+        let c = Config::default();
+        assert!(c.origin_allowed("http://localhost:7071", "http://localhost:7071"));
+        assert!(!c.origin_allowed("http://127.0.0.1:7071", "http://localhost:7071"));
+        assert!(!c.origin_allowed("null", "http://localhost:7071"));
+    }
+
+    #[test]
+    fn parses_and_normalizes() {
+        let (c, problems) = Config::parse(
+            r#"{"allowedOrigins":["HTTPS://Desk.Example.com:443/","http://127.0.0.1:8080"],
+                "websocket":["/ws","wss://b.example/ws/"],"transport":"BOSH","requestTimeoutMs":5000}"#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(c.allowed_origins, ["https://desk.example.com", "http://127.0.0.1:8080"]);
+        assert!(c.origin_allowed("https://desk.example.com", "https://x"));
+        assert!(c.origin_allowed("http://127.0.0.1:8080", "https://x"));
+        assert!(!c.origin_allowed("http://127.0.0.1:8081", "https://x"));
+        assert!(!c.origin_allowed("https://desk.example.com.evil.net", "https://x"));
+        assert_eq!(c.transport, Transport::Bosh);
+        assert_eq!(c.request_timeout_ms, 5000);
+        assert_eq!(c.websocket.len(), 2);
+    }
+
+    #[test]
+    fn reports_problems() {
+        let (c, p) = Config::parse(r#"{"alowedOrigins":["https://a"],"requestTimeoutMs":"soon","allowedOrigins":["ftp://x","https://ok"]}"#);
+        assert_eq!(c.allowed_origins, ["https://ok"]);
+        assert_eq!(c.request_timeout_ms, 10_000);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p.iter().any(|l| l.contains("alowedOrigins")));
+        let (c, p) = Config::parse("not json");
+        assert_eq!(c, Config::default());
+        assert_eq!(p.len(), 1);
+        let (_, p) = Config::parse("[1]");
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn any_origin_is_explicit() {
+        let (c, _) = Config::parse(r#"{"allowAnyOrigin":true}"#);
+        assert!(c.origin_allowed("https://anything.example", "https://x"));
+    }
+
+    #[test]
+    fn endpoints_from_the_page_location() {
+        assert_eq!(websocket_url("http://h:7071/tunnel/", "/ws/").as_deref(), Some("ws://h:7071/ws/"));
+        assert_eq!(websocket_url("https://h:7443/tunnel/?x=1", "/ws/").as_deref(), Some("wss://h:7443/ws/"));
+        assert_eq!(websocket_url("https://h/", "wss://o/ws").as_deref(), Some("wss://o/ws"));
+        assert_eq!(websocket_url("https://h/", "ws.example/ws"), None);
+        assert_eq!(websocket_url("file:///x", "/ws/"), None);
+    }
+}

@@ -1,0 +1,190 @@
+//! The EventTunnel: joins the parent's `type|payload` protocol to an XMPP
+//! session. Sans-IO: it takes inputs and queues outputs; time is a parameter.
+//!
+//! Contract for the shell that drives it:
+//! - inputs: `start` once, then `handle_parent` (a verified parent message),
+//!   `handle_open` / `handle_message` / `handle_closed` (transport events,
+//!   tagged with the connection id the tunnel gave in `Output::Open`; stale
+//!   ids are ignored), `handle_timeout` when the deadline from
+//!   `poll_timeout` has passed (late is fine), `handle_unload` on `pagehide`;
+//! - after every input: drain `poll_output` in order, then re-arm one timer
+//!   for `poll_timeout`.
+
+mod lifecycle;
+mod parent;
+mod requests;
+mod settings;
+mod stanzas;
+
+use crate::config::Config;
+use crate::protocol::{format, MsgType, Status, EXT_HELLO};
+use crate::xmpp::session::Session;
+use requests::Requests;
+use settings::Settings;
+use std::collections::VecDeque;
+
+/// Milliseconds on a monotonic clock of the shell's choosing.
+pub type Millis = u64;
+
+/// What the shell must do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// `postMessage` to the verified parent.
+    Parent(String),
+    /// Open a WebSocket (subprotocol `xmpp`) and report on it as `conn`.
+    Open { conn: u32, url: String },
+    Send { conn: u32, data: String },
+    Close { conn: u32 },
+    /// A trace line for the browser console (type 16 enabled it).
+    Console(String),
+}
+
+/// Where the tunnel is in its life; exactly one connection exists in every
+/// phase but `Idle`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Connecting,
+    /// Bound; subscribing again the nodes the parent had before.
+    Resubscribing,
+    Connected,
+    /// DISCONNECT_REQ: waiting for the unsubscribe replies.
+    Unsubscribing { deadline: Millis },
+    /// We sent `<close/>`; waiting for the server's.
+    Closing { deadline: Millis },
+}
+
+/// The credentials a connection was started with (to tell a re-send of the
+/// same values from a change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Attempt {
+    id: String,
+    password: String,
+    domain: String,
+}
+
+struct Conn {
+    id: u32,
+    session: Session,
+    attempt: Attempt,
+    /// Bound full JID once ready.
+    jid: Option<String>,
+    /// The transport said it is open.
+    open: bool,
+    /// Deadline for reaching a ready session.
+    deadline: Millis,
+}
+
+pub struct Tunnel {
+    cfg: Config,
+    /// `location.href` of the tunnel page (endpoints are derived from it).
+    page_url: String,
+    /// Problems found in the configuration, reported at start.
+    config_problems: Vec<String>,
+    settings: Settings,
+    phase: Phase,
+    conn: Option<Conn>,
+    conn_seq: u32,
+    /// Nodes the parent subscribed, in order; subscribed again on every new
+    /// session and unsubscribed on DISCONNECT_REQ.
+    subs: Vec<String>,
+    requests: Requests,
+    /// Resource last bound (reported as type 3 before each STATUS).
+    bound_resource: Option<String>,
+    out: VecDeque<Output>,
+    entropy: Box<dyn FnMut(&mut [u8])>,
+}
+
+impl Tunnel {
+    /// `entropy` fills buffers with cryptographically random bytes (SCRAM
+    /// nonces); the browser shell uses `crypto.getRandomValues`.
+    pub fn new(cfg: Config, config_problems: Vec<String>, page_url: &str, entropy: Box<dyn FnMut(&mut [u8])>) -> Tunnel {
+        let settings = Settings::new(&cfg);
+        Tunnel {
+            cfg,
+            page_url: page_url.to_string(),
+            config_problems,
+            settings,
+            phase: Phase::Idle,
+            conn: None,
+            conn_seq: 0,
+            subs: Vec::new(),
+            requests: Requests::default(),
+            bound_resource: None,
+            out: VecDeque::new(),
+            entropy,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// `4|loaded`, the extension announcement, then any configuration problems.
+    pub fn start(&mut self, _now: Millis) {
+        self.to_parent(format(MsgType::Status, Status::Loaded.as_str()));
+        let mut hello = String::new();
+        crate::protocol::push_type(&mut hello, EXT_HELLO);
+        hello.push_str(r#"{"protocol":1,"extensions":[]}"#);
+        self.to_parent(hello);
+        if self.cfg.allowed_origins.is_empty() && !self.cfg.allow_any_origin {
+            self.log("no allowedOrigins configured: only the tunnel's own origin may use it");
+        }
+        for p in core::mem::take(&mut self.config_problems) {
+            self.log(&p);
+        }
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// The earliest deadline the tunnel is waiting for.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        let conn = self.conn.as_ref().filter(|c| c.jid.is_none()).map(|c| c.deadline);
+        let phase = match self.phase {
+            Phase::Unsubscribing { deadline } | Phase::Closing { deadline } => Some(deadline),
+            _ => None,
+        };
+        [conn, phase, self.requests.next_deadline()].into_iter().flatten().min()
+    }
+
+    fn to_parent(&mut self, msg: String) {
+        self.out.push_back(Output::Parent(msg));
+    }
+
+    /// A LOGGING line for the parent. Never pass secrets here.
+    fn log(&mut self, line: &str) {
+        self.to_parent(format(MsgType::Logging, line));
+        self.trace(line);
+    }
+
+    fn trace(&mut self, line: &str) {
+        if self.settings.trace {
+            self.out.push_back(Output::Console(line.to_string()));
+        }
+    }
+
+    /// STATUS, preceded by the resource (spec §3, type 3) except for
+    /// `loaded` and `unloading`.
+    fn status(&mut self, s: Status) {
+        if !matches!(s, Status::Loaded | Status::Unloading) {
+            if let Some(r) = self.bound_resource.clone().or_else(|| self.settings.resource.clone()) {
+                self.to_parent(format(MsgType::ResourceId, &r));
+            }
+        }
+        self.to_parent(format(MsgType::Status, s.as_str()));
+    }
+
+    fn send(&mut self, data: String) {
+        if let Some(c) = &self.conn {
+            if self.settings.trace {
+                self.out.push_back(Output::Console(["SEND ", &data].concat()));
+            }
+            self.out.push_back(Output::Send { conn: c.id, data });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+//! Handling one verified message from the parent.
+
+use super::settings::{valid_domain, valid_localpart, valid_text};
+use super::{Millis, Phase, Tunnel};
+use crate::protocol::{self, ParentMessage, Transport};
+
+impl Tunnel {
+    pub fn handle_parent(&mut self, now: Millis, data: &str) {
+        let msg = match protocol::parse(data, self.cfg.max_parent_message_bytes) {
+            Ok(m) => m,
+            Err(e) => return self.log(&e.describe()),
+        };
+        match msg {
+            ParentMessage::Id(v) => {
+                // The legacy tunnel lower-cased the ID; parents rely on it.
+                self.settings.id = Some(v.to_lowercase());
+                self.credentials_changed(now);
+            }
+            ParentMessage::Password(v) => {
+                self.settings.password = Some(v.to_string());
+                self.credentials_changed(now);
+            }
+            ParentMessage::XmppDomain(v) => {
+                self.settings.domain = Some(v.trim().to_ascii_lowercase());
+                self.credentials_changed(now);
+            }
+            ParentMessage::ConnectReq(info) => {
+                self.settings.id = Some(info.id.to_lowercase());
+                self.settings.password = Some(info.password);
+                self.settings.domain = Some(info.domain.trim().to_ascii_lowercase());
+                if let Some(t) = info.transport {
+                    self.set_transport(now, t);
+                }
+                self.credentials_changed(now);
+            }
+            ParentMessage::ResourceId(v) => self.set_resource(now, v),
+            ParentMessage::PubsubDomain(v) => self.settings.pubsub = Some(v.trim().to_string()),
+            ParentMessage::ConnectionType(t) => self.set_transport(now, t),
+            ParentMessage::DisconnectProperties(p) => self.settings.apply_ping(p),
+            ParentMessage::ContainerConfig { trace } => self.settings.trace = trace,
+            ParentMessage::Subscribe(node) => self.request_subscribe(now, node),
+            ParentMessage::Unsubscribe(node) => self.request_unsubscribe(now, node),
+            ParentMessage::SubscriptionsReq => self.request_subscriptions(now),
+            ParentMessage::DisconnectReq => self.disconnect_req(now),
+            ParentMessage::Extension { ty, .. } => {
+                let mut line = String::from("ignored extension message of unsupported type ");
+                line.push_str(&ty.to_string());
+                self.log(&line);
+            }
+        }
+    }
+
+    /// Connects once ID, domain and password are all known; a re-send of the
+    /// values the current connection uses changes nothing (spec §3.1).
+    fn credentials_changed(&mut self, now: Millis) {
+        let (Some(id), Some(password), Some(domain)) =
+            (&self.settings.id, &self.settings.password, &self.settings.domain)
+        else {
+            return;
+        };
+        let attempt = super::Attempt { id: id.clone(), password: password.clone(), domain: domain.clone() };
+        let live = matches!(self.phase, Phase::Connecting | Phase::Resubscribing | Phase::Connected);
+        if live && self.conn.as_ref().is_some_and(|c| c.attempt == attempt) {
+            return;
+        }
+        if !valid_localpart(&attempt.id) {
+            self.log("the ID is not a valid XMPP user name");
+            return self.refuse(crate::protocol::Status::Unauthorized);
+        }
+        if !valid_domain(&attempt.domain) {
+            self.log("the XMPP domain is not valid");
+            return self.refuse(crate::protocol::Status::Disconnected);
+        }
+        self.connect(now, attempt);
+    }
+
+    /// A resource that arrives late still applies: before binding it is
+    /// simply used; after binding with another one, the session restarts once.
+    fn set_resource(&mut self, now: Millis, v: &str) {
+        let resource = if v.is_empty() || v == "undefined" {
+            None
+        } else if valid_text(v) {
+            Some(v.to_string())
+        } else {
+            self.log("ignored a resource with characters XMPP cannot carry");
+            return;
+        };
+        self.settings.resource = resource.clone();
+        let live = matches!(self.phase, Phase::Connecting | Phase::Resubscribing | Phase::Connected);
+        let Some(conn) = self.conn.as_mut().filter(|_| live) else { return };
+        if !conn.session.set_resource(resource) {
+            let attempt = conn.attempt.clone();
+            self.log("resource changed after binding: starting a new session");
+            self.connect(now, attempt);
+        }
+    }
+
+    fn set_transport(&mut self, _now: Millis, t: Transport) {
+        self.settings.transport = t;
+        if t == Transport::Bosh {
+            // BOSH is the next transport to land; until then say so plainly.
+            self.log("BOSH was requested but this tunnel speaks only WebSocket for now; using WebSocket");
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The tunnel against a scripted server on a virtual clock: literal XML in,
+//! literal parent messages and stanzas out.
+
+use super::*;
+use crate::config::Config;
+
+const PAGE: &str = "http://localhost:7071/tunnel/";
+const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+    <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+    <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>\
+    </stream:features>";
+const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d.example' id='s1' version='1.0'/>";
+
+pub(crate) struct Harness {
+    pub t: Tunnel,
+    pub now: Millis,
+    pub parent: Vec<String>,
+    pub sent: Vec<String>,
+    pub console: Vec<String>,
+    pub conn: Option<u32>,
+    pub url: Option<String>,
+    pub closed: Vec<u32>,
+}
+
+impl Harness {
+    pub fn with_config(json: &str) -> Harness {
+        let (cfg, problems) = Config::parse(json);
+        let mut t = Tunnel::new(cfg, problems, PAGE, Box::new(|b: &mut [u8]| b.fill(7)));
+        t.start(0);
+        let mut h = Harness { t, now: 0, parent: vec![], sent: vec![], console: vec![], conn: None, url: None, closed: vec![] };
+        h.drain();
+        h
+    }
+
+    pub fn new() -> Harness {
+        Harness::with_config(r#"{"allowInsecurePlain":true,"allowedOrigins":["http://127.0.0.1:8000"]}"#)
+    }
+
+    pub fn drain(&mut self) {
+        while let Some(o) = self.t.poll_output() {
+            match o {
+                Output::Parent(m) => self.parent.push(m),
+                Output::Open { conn, url } => {
+                    self.conn = Some(conn);
+                    self.url = Some(url);
+                }
+                Output::Send { conn, data } => {
+                    assert_eq!(Some(conn), self.conn, "sent on a stale connection: {data}");
+                    // Every frame we send must be one well-formed element.
+                    crate::xml::parse(&data, &crate::xml::Limits::SERVER).expect("we sent malformed XML");
+                    self.sent.push(data)
+                }
+                Output::Close { conn } => self.closed.push(conn),
+                Output::Console(l) => self.console.push(l),
+            }
+        }
+    }
+
+    pub fn parent(&mut self, msg: &str) {
+        self.t.handle_parent(self.now, msg);
+        self.drain();
+    }
+
+    pub fn server(&mut self, xml: &str) {
+        let c = self.conn.expect("no connection");
+        self.t.handle_message(self.now, c, xml);
+        self.drain();
+    }
+
+    pub fn opened(&mut self) {
+        let c = self.conn.expect("no connection");
+        self.t.handle_open(self.now, c, "xmpp");
+        self.drain();
+    }
+
+    pub fn advance(&mut self, ms: Millis) {
+        self.now += ms;
+        if self.t.poll_timeout().is_some_and(|d| d <= self.now) {
+            self.t.handle_timeout(self.now);
+            self.drain();
+        }
+    }
+
+    pub fn take_parent(&mut self) -> Vec<String> {
+        core::mem::take(&mut self.parent)
+    }
+
+    pub fn take_sent(&mut self) -> Vec<String> {
+        core::mem::take(&mut self.sent)
+    }
+
+    /// The id attribute of the last stanza we sent.
+    pub fn last_id(&self) -> String {
+        let last = self.sent.last().expect("nothing sent");
+        let el = crate::xml::parse(last, &crate::xml::Limits::SERVER).unwrap();
+        el.attr("id").unwrap().to_string()
+    }
+
+    /// Credentials in the finesse.js 10.x order, then a PLAIN login that
+    /// binds `resource`. Leaves the tunnel connected.
+    pub fn login(&mut self, resource: &str) {
+        for m in ["3|desk", "1|Agent1", "5|d.example", "2|secret", "6|pubsub.d.example"] {
+            self.parent(m);
+        }
+        self.finish_login(resource);
+    }
+
+    /// The server's side of a PLAIN login that binds `resource`.
+    pub fn finish_login(&mut self, resource: &str) {
+        self.opened();
+        self.server(OPEN);
+        self.server(FEATURES_PLAIN);
+        self.server("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        self.server(OPEN);
+        self.server(FEATURES_BIND);
+        let id = self.last_id();
+        self.server(&format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+             <jid>agent1@d.example/{resource}</jid></bind></iq>"
+        ));
+    }
+}
+
+#[test]
+fn loaded_then_hello() {
+    let mut h = Harness::new();
+    assert_eq!(h.take_parent(), ["4|loaded", r#"100|{"protocol":1,"extensions":[]}"#]);
+    let mut h = Harness::with_config("{}");
+    let p = h.take_parent();
+    assert_eq!(p.len(), 3);
+    assert!(p[2].starts_with("13|no allowedOrigins configured"), "{p:?}");
+}
+
+#[test]
+fn finesse_10_handshake_reaches_connected() {
+    let mut h = Harness::new();
+    h.take_parent();
+    h.login("desk");
+    assert_eq!(h.url.as_deref(), Some("ws://localhost:7071/ws/"));
+    let sent = h.take_sent();
+    assert_eq!(sent[0], "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='d.example' version='1.0'/>");
+    // PLAIN: \0agent1\0secret, lower-cased ID.
+    assert_eq!(sent[1], "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFnZW50MQBzZWNyZXQ=</auth>");
+    assert_eq!(sent[2], sent[0], "stream restart after SASL");
+    assert_eq!(
+        sent[3],
+        "<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+         <resource>desk</resource></bind></iq>"
+    );
+    assert_eq!(sent[4], "<presence xmlns='jabber:client'/>");
+    let p: Vec<_> = h.take_parent().into_iter().filter(|m| !m.starts_with("13|")).collect();
+    assert_eq!(p, ["3|desk", "4|connecting", "3|desk", "4|connected"]);
+}
+
+#[test]
+fn finesse_12_order_and_late_resource() {
+    let mut h = Harness::new();
+    h.take_parent();
+    for m in ["12|websocket", "1|agent1", "5|d.example", "2|secret"] {
+        h.parent(m);
+    }
+    assert!(h.conn.is_some(), "connects once ID, domain and password are known");
+    // A resource arriving after the password, before binding, still applies.
+    h.parent("3|late");
+    h.opened();
+    h.server(OPEN);
+    h.server(FEATURES_PLAIN);
+    h.server("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+    h.server(OPEN);
+    h.server(FEATURES_BIND);
+    assert!(h.sent.last().unwrap().contains("<resource>late</resource>"));
+}
+
+#[test]
+fn resource_after_binding_restarts_once() {
+    let mut h = Harness::new();
+    h.login("desk");
+    let first = h.conn;
+    h.take_parent();
+    h.parent("3|desk");
+    assert_eq!(h.conn, first, "same resource: nothing happens");
+    h.parent("3|other");
+    assert_ne!(h.conn, first);
+    assert_eq!(h.closed, [first.unwrap()]);
+    assert!(h.take_parent().contains(&"4|connecting".to_string()));
+}
+
+#[test]
+fn same_credentials_are_a_no_op_and_new_ones_reconnect() {
+    let mut h = Harness::new();
+    h.login("desk");
+    let first = h.conn;
+    h.take_parent();
+    for m in ["1|AGENT1", "5|d.example", "2|secret"] {
+        h.parent(m);
+    }
+    assert_eq!(h.conn, first);
+    assert!(h.take_parent().is_empty());
+    h.parent("2|changed");
+    assert_ne!(h.conn, first);
+}
+
+#[test]
+fn sasl_failure_is_unauthorized_and_needs_a_new_password() {
+    let mut h = Harness::new();
+    for m in ["1|a", "5|d.example", "2|wrong"] {
+        h.parent(m);
+    }
+    h.opened();
+    h.server(OPEN);
+    h.server(FEATURES_PLAIN);
+    h.take_parent();
+    h.server("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>");
+    let p = h.take_parent();
+    assert_eq!(p.last().map(String::as_str), Some("4|unauthorized"), "{p:?}");
+    assert!(p.iter().any(|m| m == "13|authentication failed: not-authorized"));
+    assert!(!p.iter().any(|m| m.contains("wrong")), "never log the password");
+    let c = h.conn;
+    h.parent("1|a");
+    h.parent("5|d.example");
+    assert_eq!(h.conn, c, "no retry loop with the same bad password");
+    h.parent("2|right");
+    assert_ne!(h.conn, c);
+}
+
+#[test]
+fn conflict_stream_error() {
+    let mut h = Harness::new();
+    h.login("desk");
+    h.take_parent();
+    h.server("<stream:error xmlns:stream='http://etherx.jabber.org/streams'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+              <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Replaced by new connection</text></stream:error>");
+    let p = h.take_parent();
+    assert_eq!(&p[p.len() - 2..], ["3|desk", "4|conflict"]);
+    assert!(p.iter().any(|m| m.contains("Replaced by new connection")));
+    assert_eq!(h.closed.len(), 1);
+}
+
+#[test]
+fn plain_is_refused_over_insecure_transport_by_default() {
+    let mut h = Harness::with_config("{}");
+    for m in ["1|a", "5|d.example", "2|pw"] {
+        h.parent(m);
+    }
+    h.opened();
+    h.server(OPEN);
+    h.take_parent();
+    h.server(FEATURES_PLAIN);
+    let p = h.take_parent();
+    // Not a credentials problem: the deployment must offer SCRAM or TLS.
+    assert_eq!(p.last().map(String::as_str), Some("4|disconnected"));
+    assert!(p.iter().any(|m| m.contains("no SASL mechanism")));
+}
+
+#[test]
+fn wrong_subprotocol_fails() {
+    let mut h = Harness::new();
+    for m in ["1|a", "5|d.example", "2|pw"] {
+        h.parent(m);
+    }
+    h.take_parent();
+    let c = h.conn.unwrap();
+    h.t.handle_open(0, c, "");
+    h.drain();
+    let p = h.take_parent();
+    assert!(p.iter().any(|m| m.contains("subprotocol")));
+    assert_eq!(p.last().map(String::as_str), Some("4|disconnected"));
+}
+
+#[test]
+fn connect_timeout() {
+    let mut h = Harness::new();
+    for m in ["1|a", "5|d.example", "2|pw"] {
+        h.parent(m);
+    }
+    h.opened();
+    h.take_parent();
+    h.advance(29_999);
+    assert!(h.take_parent().is_empty());
+    h.advance(1);
+    let p = h.take_parent();
+    assert_eq!(p.last().map(String::as_str), Some("4|disconnected"));
+}
+
+#[test]
+fn malformed_server_xml_closes_cleanly() {
+    for bad in ["<iq", "<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", "<a>&bogus;</a>", "<p:x/>"] {
+        let mut h = Harness::new();
+        h.login("r");
+        h.take_parent();
+        h.server(bad);
+        let p = h.take_parent();
+        assert!(p[0].starts_with("13|closing the connection: the server sent "), "{bad}: {p:?}");
+        assert_eq!(p.last().map(String::as_str), Some("4|disconnected"));
+    }
+    let mut h = Harness::with_config(r#"{"allowInsecurePlain":true,"maxStanzaBytes":2048}"#);
+    h.login("r");
+    h.take_parent();
+    h.server(&format!("<message xmlns='jabber:client'><body>{}</body></message>", "x".repeat(4096)));
+    assert!(h.take_parent()[0].contains("too large"));
+}
+
+#[test]
+fn stale_connection_events_are_ignored() {
+    let mut h = Harness::new();
+    h.login("desk");
+    let old = h.conn.unwrap();
+    h.parent("2|new-password");
+    h.take_parent();
+    h.t.handle_closed(0, old, 1006);
+    h.t.handle_message(0, old, "<presence xmlns='jabber:client' from='x@y'/>");
+    h.drain();
+    assert!(h.take_parent().is_empty());
+}
+
+#[test]
+fn pings_are_answered_and_unknown_iqs_refused() {
+    let mut h = Harness::new();
+    h.login("r");
+    h.take_sent();
+    h.server("<iq xmlns='jabber:client' type='get' id='p1' from='d.example'><ping xmlns='urn:xmpp:ping'/></iq>");
+    h.server("<iq xmlns='jabber:client' type='set' id='x1' from='d.example'><query xmlns='jabber:iq:roster'/></iq>");
+    h.server("<iq xmlns='jabber:client' type='result' id='nobody-asked'/>");
+    h.server("<iq xmlns='jabber:client' type='error' id='nobody-asked-either'/>");
+    h.server("<iq xmlns='jabber:client' type='get' id='d1' from='x@d.example/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    let s = h.take_sent();
+    assert_eq!(s.len(), 3, "{s:?}");
+    assert_eq!(s[0], "<iq xmlns='jabber:client' type='result' id='p1' to='d.example'/>");
+    assert!(s[1].contains("type='error' id='x1'") && s[1].contains("service-unavailable"));
+    assert!(s[2].contains("type='result' id='d1'") && s[2].contains("urn:xmpp:ping"));
+}
+
+#[test]
+fn unknown_and_malformed_parent_messages_are_logged_only() {
+    let mut h = Harness::new();
+    h.login("r");
+    h.take_parent();
+    h.take_sent();
+    for m in ["nonsense", "x|1", "17|?", "0|/fake<Update/>", "4|connected", "12|pigeon", "15|{", "100|{}"] {
+        h.parent(m);
+        let p = h.take_parent();
+        assert_eq!(p.len(), 1, "{m}: {p:?}");
+        assert!(p[0].starts_with("13|"), "{m}: {p:?}");
+    }
+    assert!(h.take_sent().is_empty());
+    let huge = format!("7|{}", "n".repeat(70_000));
+    h.parent(&huge);
+    assert!(h.take_parent()[0].starts_with("13|ignored a parent message of 70002 bytes"));
+}
+
+#[test]
+fn invalid_credentials_are_refused_before_connecting() {
+    let mut h = Harness::new();
+    h.take_parent();
+    for m in ["1|a@b", "5|d.example", "2|pw"] {
+        h.parent(m);
+    }
+    assert!(h.conn.is_none());
+    let p = h.take_parent();
+    assert_eq!(p.last().map(String::as_str), Some("4|unauthorized"));
+}
+
+mod pubsub;

@@ -1,0 +1,139 @@
+//! XEP-0060 as a subscriber: requests we send and the notifications and
+//! subscription lists we read. Item payloads stay unparsed elements.
+
+use super::ns;
+use super::stanza;
+use crate::xml::{Element, Node};
+
+pub fn subscribe(id: &str, service: &str, node: &str, jid: &str) -> String {
+    request(id, "set", service, "subscribe", Some(node), Some(jid))
+}
+
+pub fn unsubscribe(id: &str, service: &str, node: &str, jid: &str) -> String {
+    request(id, "set", service, "unsubscribe", Some(node), Some(jid))
+}
+
+/// All our subscriptions at the service.
+pub fn subscriptions(id: &str, service: &str) -> String {
+    request(id, "get", service, "subscriptions", None, None)
+}
+
+fn request(id: &str, kind: &'static str, service: &str, op: &'static str, node: Option<&str>, jid: Option<&str>) -> String {
+    let mut w = stanza::iq(kind, id, Some(service));
+    w.open("pubsub").attr("xmlns", ns::PUBSUB);
+    w.open(op);
+    if let Some(n) = node {
+        w.attr("node", n);
+    }
+    if let Some(j) = jid {
+        w.attr("jid", j);
+    }
+    w.finish()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub node: String,
+    pub jid: String,
+    pub subscription: String,
+    pub subid: Option<String>,
+}
+
+/// The `<subscriptions/>` list of a result.
+pub fn parse_subscriptions(result: &Element) -> Vec<Subscription> {
+    let Some(list) = result.child("pubsub", ns::PUBSUB).and_then(|p| p.child("subscriptions", ns::PUBSUB)) else {
+        return Vec::new();
+    };
+    list.elements()
+        .filter(|e| e.name == "subscription")
+        .map(|e| Subscription {
+            node: e.attr("node").or(list.attr("node")).unwrap_or("").to_string(),
+            jid: e.attr("jid").unwrap_or("").to_string(),
+            subscription: e.attr("subscription").unwrap_or("").to_string(),
+            subid: e.attr("subid").map(str::to_string),
+        })
+        .collect()
+}
+
+/// The `<subscription subscription='…'/>` state in a subscribe result
+/// (`subscribed`, `pending`, `unconfigured`); servers may omit it.
+pub fn subscription_state(result: &Element) -> Option<&str> {
+    result.child("pubsub", ns::PUBSUB)?.child("subscription", ns::PUBSUB)?.attr("subscription")
+}
+
+/// What a notification `<message>` carries.
+pub enum Notification<'a> {
+    /// `<items node>`: published items (retractions are not EVENTs).
+    Items { node: &'a str, items: Vec<&'a Element> },
+    /// Retract-only, purge, delete, configuration, subscription state.
+    Other(&'static str),
+}
+
+pub fn notification(msg: &Element) -> Option<Notification<'_>> {
+    let event = msg.child("event", ns::PUBSUB_EVENT)?;
+    let first = event.elements().next()?;
+    Some(match first.name.as_str() {
+        "items" => {
+            let items: Vec<&Element> = first.elements().filter(|e| e.name == "item").collect();
+            if items.is_empty() {
+                return Some(Notification::Other("retract"));
+            }
+            Notification::Items { node: first.attr("node").unwrap_or(""), items }
+        }
+        "purge" => Notification::Other("purge"),
+        "delete" => Notification::Other("delete"),
+        "configuration" => Notification::Other("configuration"),
+        "subscription" => Notification::Other("subscription"),
+        _ => Notification::Other("unknown"),
+    })
+}
+
+/// Appends an item's payload as spec §3.3 wants it: a text-only payload
+/// element (Finesse's escaped `<Update>`) as its unescaped text, any other
+/// payload element serialized, nothing for a payload-less item.
+pub fn write_payload(out: &mut String, item: &Element) {
+    let Some(payload) = item.elements().next() else {
+        return;
+    };
+    if payload.has_elements() {
+        payload.write_to(out);
+    } else {
+        for n in &payload.children {
+            if let Node::Text(t) = n {
+                out.push_str(t);
+            }
+        }
+    }
+}
+
+/// A stanza error as the SUBSCRIPTIONS_REQ failure payload (`<error …/>`),
+/// rebuilt from its type, condition and text only.
+pub fn error_element(reply: &Element) -> String {
+    let kind = reply.child_any_ns("error").and_then(|e| e.attr("type")).unwrap_or("cancel");
+    error_xml(kind, stanza::error_condition(reply), &stanza::error_text(reply))
+}
+
+/// `<error type='…'><condition xmlns='…stanzas'/>[<text>…</text>]</error>`,
+/// built as a tree so that every name and value goes through the serializer.
+pub fn error_xml(kind: &str, condition: &str, text: &str) -> String {
+    let leaf = |name: &str, children| Node::Element(Element {
+        name: name.to_string(),
+        ns: ns::STANZAS.to_string(),
+        attrs: Vec::new(),
+        children,
+    });
+    let mut children = vec![leaf(condition, Vec::new())];
+    if !text.is_empty() {
+        children.push(leaf("text", vec![Node::Text(text.to_string())]));
+    }
+    let error = Element {
+        name: "error".into(),
+        ns: String::new(),
+        attrs: vec![crate::xml::Attr { name: "type".into(), value: kind.to_string(), ns: None }],
+        children,
+    };
+    error.to_xml()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,489 @@
+//! SASL client side for XMPP (RFC 6120 §6): mechanism choice and the per-exchange
+//! state machine over raw (already base64-decoded) payloads. Sans-IO: the caller
+//! supplies the random nonce bytes and moves the payloads in and out of the stream.
+
+pub mod base64;
+mod hash;
+mod plain;
+mod saslprep;
+mod scram;
+
+use core::fmt;
+use hash::HashAlg;
+
+/// Highest SCRAM iteration count we accept: a hostile server must not be able to make
+/// the browser tab spin in PBKDF2 for minutes.
+pub const MAX_ITERATIONS: u32 = 1_000_000;
+
+/// Fewest random bytes accepted for a SCRAM client nonce (128 bits).
+pub const MIN_NONCE_BYTES: usize = 16;
+
+/// Mechanisms we implement, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mechanism {
+    ScramSha512,
+    ScramSha256,
+    ScramSha1,
+    Plain,
+}
+
+impl Mechanism {
+    const ALL: [Mechanism; 4] = [
+        Mechanism::ScramSha512,
+        Mechanism::ScramSha256,
+        Mechanism::ScramSha1,
+        Mechanism::Plain,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::ScramSha512 => "SCRAM-SHA-512",
+            Mechanism::ScramSha256 => "SCRAM-SHA-256",
+            Mechanism::ScramSha1 => "SCRAM-SHA-1",
+            Mechanism::Plain => "PLAIN",
+        }
+    }
+
+    /// The mechanism with this name (case-insensitive, surrounding whitespace ignored).
+    pub fn from_name(name: &str) -> Option<Mechanism> {
+        let name = name.trim_matches(is_xml_space);
+        Mechanism::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Pick the strongest mechanism both sides support. `offered` are the server's
+    /// <mechanism> texts (any case/order; unknown ones ignored, e.g. the -PLUS variants,
+    /// which need channel binding we cannot do in a browser). PLAIN only if allow_plain.
+    pub fn choose<'a>(
+        offered: impl IntoIterator<Item = &'a str>,
+        allow_plain: bool,
+    ) -> Option<Mechanism> {
+        offered
+            .into_iter()
+            .filter_map(Mechanism::from_name)
+            .filter(|&m| allow_plain || m != Mechanism::Plain)
+            // Declaration order is strength order.
+            .min_by_key(|&m| m as u8)
+    }
+
+    fn hash(self) -> Option<HashAlg> {
+        match self {
+            Mechanism::ScramSha512 => Some(HashAlg::Sha512),
+            Mechanism::ScramSha256 => Some(HashAlg::Sha256),
+            Mechanism::ScramSha1 => Some(HashAlg::Sha1),
+            Mechanism::Plain => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaslError {
+    /// A base64 value inside a server message is invalid.
+    BadBase64,
+    /// A server message (challenge or success data) does not follow the grammar,
+    /// or uses a mandatory extension ("m=") we do not support.
+    MalformedChallenge,
+    /// The server nonce does not extend ours.
+    NonceMismatch,
+    /// Iteration count missing, not a number, 0, or above [`MAX_ITERATIONS`].
+    BadIterationCount,
+    /// The server could not prove it knows the password: do not trust this server.
+    ServerSignatureMismatch,
+    /// The server's "e=" attribute, e.g. "invalid-proof".
+    ServerError(String),
+    /// SCRAM <success/> came without the server signature.
+    MissingServerSignature,
+    /// The password contains a character SASLprep prohibits (incl. bidi violations).
+    ProhibitedPasswordChar,
+    /// The password is empty (after SASLprep for SCRAM).
+    EmptyPassword,
+    /// The username is empty or contains NUL.
+    InvalidUsername,
+    /// Fewer than [`MIN_NONCE_BYTES`] random bytes were supplied.
+    NonceTooShort,
+    /// The (encoded) client nonce is empty or not printable ASCII without ','.
+    InvalidNonce,
+    /// Cached keys do not fit this exchange (other mechanism, salt or iteration count,
+    /// or PLAIN): authenticate with the password instead.
+    KeysMismatch,
+    /// A method was called out of order, or after an earlier error.
+    UnexpectedStep,
+}
+
+impl From<base64::Base64Error> for SaslError {
+    fn from(_: base64::Base64Error) -> Self {
+        SaslError::BadBase64
+    }
+}
+
+/// Derived SCRAM keys, kept so that a reconnect can authenticate without the plaintext
+/// password (RFC 5802 §5.1 allows a client to cache ClientKey/ServerKey per salt+iterations).
+/// These are password equivalents for this server: store them as carefully as a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScramKeys {
+    mechanism: Mechanism,
+    salt: Vec<u8>,
+    iterations: u32,
+    client_key: Vec<u8>,
+    server_key: Vec<u8>,
+}
+
+impl ScramKeys {
+    /// Rebuild keys from storage; checks that the parts are consistent.
+    pub fn from_parts(
+        mechanism: Mechanism,
+        salt: Vec<u8>,
+        iterations: u32,
+        client_key: Vec<u8>,
+        server_key: Vec<u8>,
+    ) -> Result<ScramKeys, SaslError> {
+        let len = mechanism
+            .hash()
+            .ok_or(SaslError::KeysMismatch)?
+            .output_len();
+        if salt.is_empty()
+            || !(1..=MAX_ITERATIONS).contains(&iterations)
+            || client_key.len() != len
+            || server_key.len() != len
+        {
+            return Err(SaslError::KeysMismatch);
+        }
+        Ok(ScramKeys {
+            mechanism,
+            salt,
+            iterations,
+            client_key,
+            server_key,
+        })
+    }
+
+    pub fn mechanism(&self) -> Mechanism {
+        self.mechanism
+    }
+    pub fn salt(&self) -> &[u8] {
+        &self.salt
+    }
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+    pub fn client_key(&self) -> &[u8] {
+        &self.client_key
+    }
+    pub fn server_key(&self) -> &[u8] {
+        &self.server_key
+    }
+}
+
+impl fmt::Debug for ScramKeys {
+    // Never print key material.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ScramKeys(..)")
+    }
+}
+
+#[derive(Clone, Copy)]
+pub enum Secret<'a> {
+    Password(&'a str),
+    Keys(&'a ScramKeys),
+}
+
+/// Closed set of exchange states; every error moves to `Failed`.
+enum State {
+    PlainStart(Vec<u8>),
+    PlainSent,
+    ScramStart(scram::ClientFirst),
+    ScramFirstSent(scram::ClientFirst),
+    ScramFinalSent(scram::AwaitFinal),
+    /// Server-final arrived as a challenge and checked out; waiting for <success/>.
+    ScramVerified(scram::AwaitFinal),
+    Done(Option<ScramKeys>),
+    Failed,
+}
+
+pub struct SaslClient {
+    mechanism: Mechanism,
+    state: State,
+}
+
+impl fmt::Debug for SaslClient {
+    // Holds a password or keys: print nothing of it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SaslClient(..)")
+    }
+}
+
+impl SaslClient {
+    /// `nonce_bytes`: random bytes supplied by the caller (at least [`MIN_NONCE_BYTES`]
+    /// for SCRAM, ignored for PLAIN); they are base64-encoded into the printable nonce.
+    /// No authzid is ever sent (gs2 header "n,,"). The username is SCRAM-escaped only.
+    pub fn new(
+        mechanism: Mechanism,
+        username: &str,
+        secret: Secret<'_>,
+        nonce_bytes: &[u8],
+    ) -> Result<SaslClient, SaslError> {
+        if mechanism.hash().is_some() {
+            if nonce_bytes.len() < MIN_NONCE_BYTES {
+                return Err(SaslError::NonceTooShort);
+            }
+            return SaslClient::with_nonce(
+                mechanism,
+                username,
+                secret,
+                &base64::encode(nonce_bytes),
+            );
+        }
+        SaslClient::with_nonce(mechanism, username, secret, "")
+    }
+
+    /// Like `new` but with the already-encoded client nonce (deterministic tests).
+    pub(crate) fn with_nonce(
+        mechanism: Mechanism,
+        username: &str,
+        secret: Secret<'_>,
+        nonce: &str,
+    ) -> Result<SaslClient, SaslError> {
+        let state = match (mechanism.hash(), secret) {
+            (Some(hash), secret) => State::ScramStart(scram::ClientFirst::new(
+                mechanism, hash, username, secret, nonce,
+            )?),
+            (None, Secret::Password(pw)) => State::PlainStart(plain::message(username, pw)?),
+            (None, Secret::Keys(_)) => return Err(SaslError::KeysMismatch),
+        };
+        Ok(SaslClient { mechanism, state })
+    }
+
+    pub fn mechanism(&self) -> Mechanism {
+        self.mechanism
+    }
+
+    /// Raw (not base64) initial response to put in <auth/> (PLAIN: "\0user\0pass";
+    /// SCRAM: client-first-message).
+    pub fn initial_response(&mut self) -> Result<Vec<u8>, SaslError> {
+        match core::mem::replace(&mut self.state, State::Failed) {
+            State::PlainStart(msg) => {
+                self.state = State::PlainSent;
+                Ok(msg)
+            }
+            State::ScramStart(first) => {
+                let msg = first.message();
+                self.state = State::ScramFirstSent(first);
+                Ok(msg)
+            }
+            _ => Err(SaslError::UnexpectedStep),
+        }
+    }
+
+    /// Raw challenge in, raw response out. SCRAM server-first gives client-final; a
+    /// server-final ("v=") sent as a challenge is verified and answered with an empty
+    /// response (RFC 6120 lets the server put it in a challenge or in <success/>).
+    pub fn challenge(&mut self, data: &[u8]) -> Result<Vec<u8>, SaslError> {
+        match core::mem::replace(&mut self.state, State::Failed) {
+            State::ScramFirstSent(first) => {
+                let (response, next) = first.server_first(data)?;
+                self.state = State::ScramFinalSent(next);
+                Ok(response)
+            }
+            State::ScramFinalSent(next) => {
+                next.verify(data)?;
+                self.state = State::ScramVerified(next);
+                Ok(Vec::new())
+            }
+            _ => Err(SaslError::UnexpectedStep),
+        }
+    }
+
+    /// Additional data of <success/>. For SCRAM it must carry the server-final message
+    /// unless that already came as a challenge; the signature is checked in constant time.
+    pub fn success(&mut self, data: &[u8]) -> Result<(), SaslError> {
+        match core::mem::replace(&mut self.state, State::Failed) {
+            // RFC 4616 defines no additional data; nothing to check.
+            State::PlainSent => self.state = State::Done(None),
+            State::ScramFinalSent(fin) => {
+                fin.verify(data)?;
+                self.state = State::Done(Some(fin.into_keys()));
+            }
+            State::ScramVerified(fin) => {
+                // A server repeating the server-final here must repeat it correctly.
+                if !data.is_empty() {
+                    fin.verify(data)?;
+                }
+                self.state = State::Done(Some(fin.into_keys()));
+            }
+            _ => return Err(SaslError::UnexpectedStep),
+        }
+        Ok(())
+    }
+
+    /// After a successful SCRAM exchange: the derived keys to cache (None for PLAIN or
+    /// before success).
+    pub fn keys(&self) -> Option<&ScramKeys> {
+        match &self.state {
+            State::Done(keys) => keys.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// Decode the base64 text of a <challenge/> or <success/> element: empty text or a
+/// lone "=" mean no data; XML whitespace around the text is ignored.
+pub fn decode_payload(text: &str) -> Result<Vec<u8>, SaslError> {
+    match text.trim_matches(is_xml_space) {
+        "" | "=" => Ok(Vec::new()),
+        t => Ok(base64::decode(t)?),
+    }
+}
+
+fn is_xml_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for m in Mechanism::ALL {
+            assert_eq!(Mechanism::from_name(m.name()), Some(m));
+        }
+        assert_eq!(
+            Mechanism::from_name(" scram-sha-1\n"),
+            Some(Mechanism::ScramSha1)
+        );
+        assert_eq!(Mechanism::from_name("SCRAM-SHA-1-PLUS"), None);
+        assert_eq!(Mechanism::from_name("SCRAM-SHA-"), None);
+    }
+
+    #[test]
+    fn choose_strongest() {
+        use Mechanism::*;
+        let ch = |v: &[&str], p| Mechanism::choose(v.iter().copied(), p);
+        assert_eq!(
+            ch(
+                &["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"],
+                true
+            ),
+            Some(ScramSha512)
+        );
+        assert_eq!(
+            ch(&["SCRAM-SHA-1", "PLAIN", "SCRAM-SHA-256"], true),
+            Some(ScramSha256)
+        );
+        assert_eq!(ch(&["scram-sha-1", "plain"], false), Some(ScramSha1));
+        assert_eq!(
+            ch(&["Scram-Sha-512", "SCRAM-SHA-1"], false),
+            Some(ScramSha512)
+        );
+        // -PLUS needs channel binding; unknown names are ignored.
+        assert_eq!(
+            ch(
+                &[
+                    "SCRAM-SHA-512-PLUS",
+                    "SCRAM-SHA-256-PLUS",
+                    "X-OAUTH2",
+                    "DIGEST-MD5",
+                    "SCRAM-SHA-1"
+                ],
+                false
+            ),
+            Some(ScramSha1)
+        );
+        assert_eq!(ch(&["SCRAM-SHA-1-PLUS", "EXTERNAL"], true), None);
+        assert_eq!(ch(&["PLAIN"], false), None);
+        assert_eq!(ch(&["PLAIN", "ANONYMOUS"], true), Some(Plain));
+        assert_eq!(ch(&[], true), None);
+        // Works with any iterator of &str, e.g. owned strings from the parser.
+        let owned = [String::from("SCRAM-SHA-256"), String::from("PLAIN")];
+        assert_eq!(
+            Mechanism::choose(owned.iter().map(String::as_str), true),
+            Some(ScramSha256)
+        );
+    }
+
+    #[test]
+    fn plain_exchange() {
+        let mut c =
+            SaslClient::new(Mechanism::Plain, "juliet", Secret::Password("r0m30"), &[]).unwrap();
+        assert_eq!(c.mechanism(), Mechanism::Plain);
+        assert_eq!(c.success(b""), Err(SaslError::UnexpectedStep));
+
+        let mut c =
+            SaslClient::new(Mechanism::Plain, "juliet", Secret::Password("r0m30"), &[]).unwrap();
+        assert_eq!(c.initial_response().unwrap(), b"\0juliet\0r0m30");
+        assert_eq!(c.initial_response(), Err(SaslError::UnexpectedStep));
+
+        let mut c =
+            SaslClient::new(Mechanism::Plain, "juliet", Secret::Password("r0m30"), &[]).unwrap();
+        c.initial_response().unwrap();
+        c.success(b"").unwrap();
+        assert_eq!(c.keys(), None);
+
+        let mut c =
+            SaslClient::new(Mechanism::Plain, "juliet", Secret::Password("r0m30"), &[]).unwrap();
+        c.initial_response().unwrap();
+        assert_eq!(c.challenge(b""), Err(SaslError::UnexpectedStep));
+
+        let keys =
+            ScramKeys::from_parts(Mechanism::ScramSha1, vec![1], 1, vec![0; 20], vec![0; 20])
+                .unwrap();
+        assert!(matches!(
+            SaslClient::new(Mechanism::Plain, "juliet", Secret::Keys(&keys), &[]),
+            Err(SaslError::KeysMismatch)
+        ));
+    }
+
+    #[test]
+    fn scram_keys_parts_and_debug() {
+        let k = ScramKeys::from_parts(
+            Mechanism::ScramSha256,
+            vec![7; 16],
+            4096,
+            vec![1; 32],
+            vec![2; 32],
+        )
+        .unwrap();
+        assert_eq!(
+            (k.mechanism(), k.salt(), k.iterations()),
+            (Mechanism::ScramSha256, &[7u8; 16][..], 4096)
+        );
+        assert_eq!(
+            (k.client_key(), k.server_key()),
+            (&[1u8; 32][..], &[2u8; 32][..])
+        );
+        assert_eq!(format!("{k:?}"), "ScramKeys(..)");
+        let bad = [
+            (Mechanism::Plain, vec![7], 1, 32, 32),
+            (Mechanism::ScramSha256, vec![], 1, 32, 32),
+            (Mechanism::ScramSha256, vec![7], 0, 32, 32),
+            (Mechanism::ScramSha256, vec![7], MAX_ITERATIONS + 1, 32, 32),
+            (Mechanism::ScramSha256, vec![7], 1, 20, 32),
+            (Mechanism::ScramSha256, vec![7], 1, 32, 64),
+        ];
+        for (m, salt, i, ck, sk) in bad {
+            assert_eq!(
+                ScramKeys::from_parts(m, salt, i, vec![0; ck], vec![0; sk]),
+                Err(SaslError::KeysMismatch)
+            );
+        }
+        let c = SaslClient::new(
+            Mechanism::ScramSha1,
+            "u",
+            Secret::Password("hunter2"),
+            &[9; 16],
+        )
+        .unwrap();
+        assert_eq!(format!("{c:?}"), "SaslClient(..)");
+    }
+
+    #[test]
+    fn payload_decoding() {
+        assert_eq!(decode_payload(""), Ok(vec![]));
+        assert_eq!(decode_payload("="), Ok(vec![]));
+        assert_eq!(decode_payload(" \n Zm9v\r\n"), Ok(b"foo".to_vec()));
+        assert_eq!(decode_payload("Zm9"), Err(SaslError::BadBase64));
+        assert_eq!(decode_payload("Zm 9v"), Err(SaslError::BadBase64));
+    }
+}

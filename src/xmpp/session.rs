@@ -1,0 +1,293 @@
+//! Stream negotiation (RFC 6120): features → SASL → restart → bind →
+//! (legacy session) → ready. Transport-neutral: it asks for stream (re)opens
+//! and sends stanzas; the framing (RFC 7395, BOSH) belongs to the transport.
+//!
+//! Call order: `new`, then `stream_opened` when the server's stream header
+//! arrives, then `element` for every top-level element; drain `poll_output`
+//! after each call. Once `is_ready`, `element` hands stanzas back.
+
+use super::ns;
+use super::sasl::{base64, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
+use super::stanza;
+use crate::xml::{Element, Writer};
+
+/// What the session asks the transport to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionOut {
+    /// Open (or, after SASL, restart) the stream.
+    OpenStream,
+    Send(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The server offers no mechanism we may use.
+    NoMechanism,
+    Sasl(SaslError),
+    /// `<failure>` from the server, with its condition.
+    AuthFailed(String),
+    /// Resource binding or session establishment refused.
+    Bind(String),
+    /// `<stream:error>` with its condition and text.
+    Stream { condition: String, text: String },
+    /// An element that makes no sense at this point of the negotiation.
+    Unexpected(&'static str),
+}
+
+impl SessionError {
+    /// SASL rejected the credentials (spec: status `unauthorized`, no retry).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, SessionError::AuthFailed(_) | SessionError::Sasl(_))
+            || matches!(self, SessionError::Stream { condition, .. } if condition == "not-authorized")
+    }
+}
+
+/// What a successful step produced for the layer above.
+#[derive(Debug, PartialEq)]
+pub enum Step {
+    Nothing,
+    /// Negotiation finished: bound to this full JID.
+    Ready { jid: String },
+    /// A stanza for the application (only once ready).
+    Stanza(Element),
+}
+
+enum State {
+    AwaitOpen { restarted: bool },
+    AwaitFeatures { restarted: bool },
+    Sasl(Box<SaslClient>),
+    Bind { id: String, needs_session: bool },
+    LegacySession { id: String, jid: String },
+    Ready,
+}
+
+pub struct Login {
+    pub domain: String,
+    pub user: String,
+    pub password: String,
+    /// PLAIN is allowed only over a secure transport or by configuration.
+    pub allow_plain: bool,
+    /// Random bytes for the SCRAM nonce.
+    pub nonce: Vec<u8>,
+}
+
+pub struct Session {
+    state: State,
+    login: Login,
+    /// Requested resource; read when the bind request is sent.
+    resource: Option<String>,
+    /// The resource we asked for at bind time, once asked.
+    bound_request: Option<Option<String>>,
+    keys: Option<ScramKeys>,
+    out: Vec<SessionOut>,
+}
+
+impl Session {
+    pub fn new(login: Login, resource: Option<String>) -> Session {
+        Session {
+            state: State::AwaitOpen { restarted: false },
+            login,
+            resource,
+            bound_request: None,
+            keys: None,
+            out: vec![SessionOut::OpenStream],
+        }
+    }
+
+    pub fn poll_output(&mut self) -> Option<SessionOut> {
+        if self.out.is_empty() {
+            None
+        } else {
+            Some(self.out.remove(0))
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(self.state, State::Ready)
+    }
+
+    /// Sets the resource to request. Returns false when binding already
+    /// happened with a different request (the caller must start a new session).
+    pub fn set_resource(&mut self, resource: Option<String>) -> bool {
+        match &self.bound_request {
+            Some(asked) => *asked == resource,
+            None => {
+                self.resource = resource;
+                true
+            }
+        }
+    }
+
+    /// SCRAM keys derived during authentication (to log in again without
+    /// the plaintext password).
+    pub fn scram_keys(&self) -> Option<&ScramKeys> {
+        self.keys.as_ref()
+    }
+
+    /// The server's stream header (`<open/>`, or a BOSH session response).
+    pub fn stream_opened(&mut self) -> Result<(), SessionError> {
+        match self.state {
+            State::AwaitOpen { restarted } => {
+                self.state = State::AwaitFeatures { restarted };
+                Ok(())
+            }
+            _ => Err(SessionError::Unexpected("a stream header in the middle of a stream")),
+        }
+    }
+
+    pub fn element(&mut self, el: Element) -> Result<Step, SessionError> {
+        if el.is("error", ns::STREAM) {
+            return Err(stream_error(&el));
+        }
+        match &mut self.state {
+            State::Ready => Ok(Step::Stanza(el)),
+            State::AwaitOpen { .. } => Err(SessionError::Unexpected("an element before the stream header")),
+            State::AwaitFeatures { restarted } => {
+                if !el.is("features", ns::STREAM) {
+                    return Err(SessionError::Unexpected("an element instead of stream features"));
+                }
+                if *restarted {
+                    self.bind(&el);
+                } else {
+                    self.authenticate(&el)?;
+                }
+                Ok(Step::Nothing)
+            }
+            State::Sasl(client) => {
+                if el.ns != ns::SASL {
+                    return Err(SessionError::Unexpected("a stanza during authentication"));
+                }
+                let data = sasl_data(&el)?;
+                match el.name.as_str() {
+                    "challenge" => {
+                        let resp = client.challenge(&data).map_err(SessionError::Sasl)?;
+                        self.out.push(SessionOut::Send(sasl_element("response", None, &resp)));
+                    }
+                    "success" => {
+                        client.success(&data).map_err(SessionError::Sasl)?;
+                        self.keys = client.keys().cloned();
+                        // The password is not needed on this connection any more.
+                        self.login.password.clear();
+                        self.state = State::AwaitOpen { restarted: true };
+                        self.out.push(SessionOut::OpenStream);
+                    }
+                    "failure" => {
+                        let cond = el.elements().next().map_or("not-authorized", |c| c.name.as_str());
+                        return Err(SessionError::AuthFailed(cond.to_string()));
+                    }
+                    _ => return Err(SessionError::Unexpected("an unknown SASL element")),
+                }
+                Ok(Step::Nothing)
+            }
+            State::Bind { id, needs_session } => {
+                if !is_reply(&el, id) {
+                    return Ok(Step::Nothing);
+                }
+                if el.attr("type") != Some("result") {
+                    return Err(SessionError::Bind(stanza::error_condition(&el).to_string()));
+                }
+                let jid = el
+                    .child("bind", ns::BIND)
+                    .and_then(|b| b.child("jid", ns::BIND))
+                    .map(|j| j.text())
+                    .filter(|j| j.contains('/'))
+                    .ok_or(SessionError::Bind("no-jid".into()))?;
+                if *needs_session {
+                    let id = "sess".to_string();
+                    let mut w = stanza::iq("set", &id, None);
+                    w.open("session").attr("xmlns", ns::SESSION);
+                    self.out.push(SessionOut::Send(w.finish()));
+                    self.state = State::LegacySession { id, jid };
+                    return Ok(Step::Nothing);
+                }
+                self.state = State::Ready;
+                Ok(Step::Ready { jid })
+            }
+            State::LegacySession { id, jid } => {
+                if !is_reply(&el, id) {
+                    return Ok(Step::Nothing);
+                }
+                if el.attr("type") != Some("result") {
+                    return Err(SessionError::Bind(stanza::error_condition(&el).to_string()));
+                }
+                let jid = core::mem::take(jid);
+                self.state = State::Ready;
+                Ok(Step::Ready { jid })
+            }
+        }
+    }
+
+    fn authenticate(&mut self, features: &Element) -> Result<(), SessionError> {
+        let offered = features
+            .child("mechanisms", ns::SASL)
+            .map(|m| m.elements().filter(|e| e.name == "mechanism").map(|e| e.text()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let mech = Mechanism::choose(offered.iter().map(|s| s.trim()), self.login.allow_plain)
+            .ok_or(SessionError::NoMechanism)?;
+        let secret = Secret::Password(&self.login.password);
+        let mut client = SaslClient::new(mech, &self.login.user, secret, &self.login.nonce)
+            .map_err(SessionError::Sasl)?;
+        let initial = client.initial_response().map_err(SessionError::Sasl)?;
+        self.out.push(SessionOut::Send(sasl_element("auth", Some(mech.name()), &initial)));
+        self.state = State::Sasl(Box::new(client));
+        Ok(())
+    }
+
+    fn bind(&mut self, features: &Element) {
+        // RFC 3921 session: only when offered and not marked optional.
+        let needs_session = features
+            .child("session", ns::SESSION)
+            .is_some_and(|s| s.child("optional", ns::SESSION).is_none());
+        let id = "bind".to_string();
+        let mut w = stanza::iq("set", &id, None);
+        w.open("bind").attr("xmlns", ns::BIND);
+        if let Some(r) = self.resource.as_deref().filter(|r| !r.is_empty()) {
+            w.open("resource").text(r).close();
+        }
+        self.bound_request = Some(self.resource.clone());
+        self.out.push(SessionOut::Send(w.finish()));
+        self.state = State::Bind { id, needs_session };
+    }
+}
+
+fn is_reply(el: &Element, id: &str) -> bool {
+    el.name == "iq" && el.attr("id") == Some(id) && matches!(el.attr("type"), Some("result" | "error"))
+}
+
+/// `<auth/>`, `<response/>`: base64 content, `=` for an empty response.
+fn sasl_element(name: &'static str, mechanism: Option<&str>, data: &[u8]) -> String {
+    let mut w = Writer::new();
+    w.open(name).attr("xmlns", ns::SASL);
+    if let Some(m) = mechanism {
+        w.attr("mechanism", m);
+    }
+    if data.is_empty() {
+        w.text("=");
+    } else {
+        w.text(&base64::encode(data));
+    }
+    w.finish()
+}
+
+fn sasl_data(el: &Element) -> Result<Vec<u8>, SessionError> {
+    let text = el.text();
+    let text = text.trim();
+    if text.is_empty() || text == "=" {
+        return Ok(Vec::new());
+    }
+    base64::decode(text).map_err(|_| SessionError::Unexpected("SASL data that is not base64"))
+}
+
+fn stream_error(el: &Element) -> SessionError {
+    let condition = el
+        .elements()
+        .find(|c| c.ns == ns::STREAMS && c.name != "text")
+        .map_or("undefined-condition", |c| c.name.as_str())
+        .to_string();
+    let text = el.child("text", ns::STREAMS).map(|t| t.text()).unwrap_or_default();
+    SessionError::Stream { condition, text }
+}
+
+#[cfg(test)]
+mod tests;

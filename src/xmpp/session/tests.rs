@@ -1,0 +1,177 @@
+//! Negotiation transcripts: SCRAM against an independent server-side
+//! computation, PLAIN, legacy session, and the failure paths.
+
+use super::*;
+use crate::xml::{parse, Limits};
+use hmac::{Hmac, Mac};
+use sha1::{Digest, Sha1};
+
+fn el(s: &str) -> Element {
+    parse(s, &Limits::SERVER).unwrap()
+}
+
+fn login(allow_plain: bool) -> Login {
+    Login { domain: "d".into(), user: "user".into(), password: "pencil".into(), allow_plain, nonce: vec![7; 18] }
+}
+
+fn outputs(s: &mut Session) -> Vec<SessionOut> {
+    core::iter::from_fn(|| s.poll_output()).collect()
+}
+
+fn sent(s: &mut Session) -> String {
+    match outputs(s).pop() {
+        Some(SessionOut::Send(x)) => x,
+        o => panic!("expected a stanza, got {o:?}"),
+    }
+}
+
+fn sasl_payload(xml: &str) -> String {
+    let e = el(xml);
+    String::from_utf8(base64::decode(e.text().trim()).unwrap()).unwrap()
+}
+
+const FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+    <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1-PLUS</mechanism>\
+    <mechanism>PLAIN</mechanism><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>";
+
+fn hmac1(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut m = <Hmac<Sha1> as Mac>::new_from_slice(key).unwrap();
+    m.update(data);
+    m.finalize().into_bytes().to_vec()
+}
+
+/// RFC 5802 §3, server side, written out independently of the client code.
+fn server_signature(password: &str, salt: &[u8], i: u32, auth_message: &str) -> Vec<u8> {
+    let mut block = salt.to_vec();
+    block.extend_from_slice(&[0, 0, 0, 1]);
+    let mut u = hmac1(password.as_bytes(), &block);
+    let mut salted = u.clone();
+    for _ in 1..i {
+        u = hmac1(password.as_bytes(), &u);
+        salted.iter_mut().zip(&u).for_each(|(a, b)| *a ^= b);
+    }
+    let server_key = hmac1(&salted, b"Server Key");
+    let _ = Sha1::digest(b"");
+    hmac1(&server_key, auth_message.as_bytes())
+}
+
+/// Drives a SCRAM-SHA-1 login up to the restart; returns the session.
+fn scram_login(tamper: bool) -> Result<Session, SessionError> {
+    let mut s = Session::new(login(false), Some("desk".into()));
+    assert_eq!(outputs(&mut s), [SessionOut::OpenStream]);
+    s.stream_opened()?;
+    s.element(el(FEATURES))?;
+    let auth = sent(&mut s);
+    assert!(auth.contains("mechanism='SCRAM-SHA-1'"), "{auth}");
+    let client_first = sasl_payload(&auth);
+    let bare = client_first.strip_prefix("n,,").unwrap().to_string();
+    let cnonce = bare.split("r=").nth(1).unwrap().to_string();
+    let salt = b"salt-of-the-earth";
+    let server_first = format!("r={cnonce}SERVERNONCE,s={},i=4096", base64::encode(salt));
+    s.element(el(&format!(
+        "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</challenge>",
+        base64::encode(server_first.as_bytes())
+    )))?;
+    let client_final = sasl_payload(&sent(&mut s));
+    let without_proof = client_final.split(",p=").next().unwrap();
+    let auth_message = format!("{bare},{server_first},{without_proof}");
+    let mut sig = server_signature("pencil", salt, 4096, &auth_message);
+    if tamper {
+        sig[0] ^= 1;
+    }
+    let v = format!("v={}", base64::encode(&sig));
+    s.element(el(&format!("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</success>", base64::encode(v.as_bytes()))))?;
+    Ok(s)
+}
+
+#[test]
+fn scram_sha1_bind_and_legacy_session() {
+    let mut s = scram_login(false).unwrap();
+    assert_eq!(outputs(&mut s), [SessionOut::OpenStream], "restart after SASL success");
+    assert!(s.scram_keys().is_some());
+    s.stream_opened().unwrap();
+    s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>\
+                  <session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></stream:features>")).unwrap();
+    assert!(sent(&mut s).contains("<resource>desk</resource>"));
+    assert!(!s.set_resource(Some("other".into())), "binding already asked for 'desk'");
+    assert!(s.set_resource(Some("desk".into())));
+    let step = s.element(el("<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+                             <jid>user@d/desk-1</jid></bind></iq>")).unwrap();
+    assert_eq!(step, Step::Nothing, "mandatory legacy session comes first");
+    assert_eq!(sent(&mut s), "<iq xmlns='jabber:client' type='set' id='sess'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+    let step = s.element(el("<iq xmlns='jabber:client' type='result' id='sess'/>")).unwrap();
+    assert_eq!(step, Step::Ready { jid: "user@d/desk-1".into() });
+    assert!(s.is_ready());
+    let m = s.element(el("<message xmlns='jabber:client'/>")).unwrap();
+    assert!(matches!(m, Step::Stanza(_)));
+}
+
+#[test]
+fn scram_server_signature_mismatch_is_an_auth_failure() {
+    let e = scram_login(true).err().unwrap();
+    assert!(matches!(e, SessionError::Sasl(SaslError::ServerSignatureMismatch)), "{e:?}");
+    assert!(e.is_auth());
+}
+
+#[test]
+fn plain_when_allowed_and_no_mechanism_otherwise() {
+    let mut s = Session::new(login(true), None);
+    outputs(&mut s);
+    s.stream_opened().unwrap();
+    let only_plain = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
+                      <mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+    s.element(el(only_plain)).unwrap();
+    assert_eq!(sasl_payload(&sent(&mut s)), "\0user\0pencil");
+    let mut s = Session::new(login(false), None);
+    s.stream_opened().unwrap();
+    assert_eq!(s.element(el(only_plain)), Err(SessionError::NoMechanism));
+    let mut s = Session::new(login(false), None);
+    s.stream_opened().unwrap();
+    let none = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'/>";
+    assert_eq!(s.element(el(none)), Err(SessionError::NoMechanism));
+}
+
+#[test]
+fn bind_without_resource_and_bind_errors() {
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
+                  <mechanism>PLAIN</mechanism></mechanisms></stream:features>")).unwrap();
+    s.element(el("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")).unwrap();
+    s.stream_opened().unwrap();
+    outputs(&mut s);
+    s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>")).unwrap();
+    assert_eq!(sent(&mut s), "<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+    // Unrelated stanzas while binding are skipped, not fatal.
+    assert_eq!(s.element(el("<presence xmlns='jabber:client'/>")), Ok(Step::Nothing));
+    let e = s.element(el("<iq xmlns='jabber:client' type='error' id='bind'><error type='cancel'>\
+                          <not-allowed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"));
+    assert_eq!(e, Err(SessionError::Bind("not-allowed".into())));
+}
+
+#[test]
+fn failures_and_stream_errors() {
+    let mut s = Session::new(login(true), None);
+    assert!(matches!(s.element(el("<x/>")), Err(SessionError::Unexpected(_))), "element before header");
+    s.stream_opened().unwrap();
+    assert!(s.stream_opened().is_err());
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    assert!(matches!(s.element(el("<message xmlns='jabber:client'/>")), Err(SessionError::Unexpected(_))));
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    let e = s.element(el("<stream:error xmlns:stream='http://etherx.jabber.org/streams'>\
+                          <host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"));
+    assert_eq!(e, Err(SessionError::Stream { condition: "host-unknown".into(), text: String::new() }));
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    s.element(el(FEATURES)).unwrap();
+    let e = s.element(el("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/><text>bad</text></failure>")).unwrap_err();
+    assert_eq!(e, SessionError::AuthFailed("not-authorized".into()));
+    assert!(e.is_auth());
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    s.element(el(FEATURES)).unwrap();
+    let e = s.element(el("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>!!notbase64</challenge>"));
+    assert!(matches!(e, Err(SessionError::Unexpected(_))));
+}
