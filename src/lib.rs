@@ -9,3 +9,5 @@ pub mod transport;
 pub mod tunnel;
 pub mod xml;
 pub mod xmpp;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

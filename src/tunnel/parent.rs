@@ -50,6 +50,11 @@ impl Tunnel {
         }
     }
 
+    /// For what the shell drops before parsing (e.g. non-string data).
+    pub fn log_parent_problem(&mut self, line: &str) {
+        self.log(line);
+    }
+
     /// Connects once ID, domain and password are all known; a re-send of the
     /// values the current connection uses changes nothing (spec §3.1).
     fn credentials_changed(&mut self, now: Millis) {

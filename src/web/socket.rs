@@ -1,0 +1,61 @@
+//! One WebSocket (subprotocol `xmpp`), its listeners owned with it: dropping
+//! the `Socket` closes it and removes the listeners, so a replaced
+//! connection can never report into the tunnel again.
+
+use super::{with, ShellRef};
+use gloo_events::EventListener;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+pub(crate) struct Socket {
+    pub conn: u32,
+    ws: WebSocket,
+    _listeners: [EventListener; 3],
+}
+
+impl Socket {
+    /// None if the browser refuses the URL outright.
+    pub fn open(shell: &ShellRef, conn: u32, url: &str) -> Option<Socket> {
+        let ws = WebSocket::new_with_str(url, crate::transport::websocket::PROTOCOL).ok()?;
+        let weak = Rc::downgrade(shell);
+        let target = ws.clone();
+        let on = move |kind: &'static str, f: fn(&ShellRef, u32, &WebSocket, &web_sys::Event)| {
+            let weak = weak.clone();
+            let socket = target.clone();
+            EventListener::new(&target, kind, move |e| {
+                if let Some(shell) = weak.upgrade() {
+                    f(&shell, conn, &socket, e)
+                }
+            })
+        };
+        let listeners = [
+            on("open", |shell, conn, ws, _| {
+                let protocol = ws.protocol();
+                with(shell, |s, now| s.tunnel.handle_open(now, conn, &protocol))
+            }),
+            on("message", |shell, conn, _, e| {
+                let Some(e) = e.dyn_ref::<MessageEvent>() else { return };
+                // RFC 7395 allows only text frames; a binary one is a
+                // protocol error the core reports like malformed XML.
+                let text = e.data().as_string().unwrap_or_default();
+                with(shell, |s, now| s.tunnel.handle_message(now, conn, &text))
+            }),
+            on("close", |shell, conn, _, e| {
+                let code = e.dyn_ref::<CloseEvent>().map_or(1006, |c| c.code());
+                with(shell, |s, now| s.tunnel.handle_closed(now, conn, code))
+            }),
+        ];
+        Some(Socket { conn, ws, _listeners: listeners })
+    }
+
+    pub fn send(&self, data: &str) {
+        let _ = self.ws.send_with_str(data);
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        let _ = self.ws.close();
+    }
+}

@@ -1,0 +1,79 @@
+// Shared set-up for the browser tests: a real Prosody or ejabberd serving the
+// built tunnel at http://localhost:P/tunnel/, parent pages on another origin
+// (http://127.0.0.1:Q), and Debian's Chromium driven by playwright-core.
+import { chromium } from "playwright-core";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { startProsody } from "../support/prosody.mjs";
+import { startEjabberd } from "../support/ejabberd.mjs";
+import { startStaticServer } from "../support/static-server.mjs";
+import { prepareTunnelDir } from "../support/tunnel-dir.mjs";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export const CHROMIUM_ARGS = [
+  "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--no-first-run", "--disable-quic",
+];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+export const USERS = ["agent1", "agent2", "agent3", "agent4", "agent5", "agent6", "agent7", "agent8"]
+  .map((user) => ({ user, password: `${user}-pw` }))
+  .concat([{ user: "publisher", password: "publisher-pw" }]);
+
+/**
+ * Starts the parent-page server and an XMPP server whose tunnel config allows
+ * the parent origin. `tunnelConfig` adds to the generated config.json.
+ */
+export async function startStack({ kind = "prosody", tunnelConfig = {} } = {}) {
+  const pages = await startStaticServer({ root: repoRoot, host: "127.0.0.1" });
+  const tunnelDir = prepareTunnelDir({ allowedOrigins: [pages.origin], ...tunnelConfig });
+  const start = kind === "ejabberd" ? startEjabberd : startProsody;
+  const server = await start({ tunnelDir, users: USERS, admins: ["publisher"] });
+  return {
+    pages,
+    server,
+    parentUrl: (extra = "") =>
+      `${pages.origin}/tests/browser/pages/parent.html?tunnel=${encodeURIComponent(server.tunnelUrl)}${extra}`,
+    async stop() {
+      await server.stop();
+      await pages.stop();
+    },
+  };
+}
+
+/** Opens the raw-protocol parent page and waits for `4|loaded`. */
+export async function openParent(context, stack, extra = "") {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.goto(stack.parentUrl(extra));
+  await until(page, () => window.received.some((m) => m.data === "4|loaded"));
+  return page;
+}
+
+/** Waits until `fn` (run in the page) is truthy. */
+export async function until(page, fn, arg, timeout = 15000) {
+  await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+}
+
+export const received = (page) => page.evaluate(() => window.received.map((m) => m.data));
+
+/** Waits for a message equal to `data` (or matching a RegExp source). */
+export function waitMessage(page, data, timeout) {
+  return until(page, (d) => window.received.some((m) => (d.re ? new RegExp(d.re).test(m.data) : m.data === d.s)),
+    data instanceof RegExp ? { re: data.source } : { s: data }, timeout);
+}
+
+/** Logs a tunnel in with the raw protocol in the finesse.js 10.x order. */
+export async function login(page, server, user, resource) {
+  await page.evaluate(({ user, resource, domain, pubsub }) => {
+    window.send(`3|${resource}`, `1|${user}`, `5|${domain}`, `2|${user}-pw`, `6|${pubsub}`);
+  }, { user, resource, domain: server.domain, pubsub: server.pubsub });
+  await waitMessage(page, "4|connected");
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,188 @@
+// The tunnel end to end: a real Prosody, real Chromium, parent and tunnel on
+// different origins. Covers the handshake orders, byte-exact events,
+// (un)subscribe, subscriptions, auth failure, conflict, origin/source checks
+// and DISCONNECT_REQ.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
+import { launchBrowser, startStack, openParent, login, received, waitMessage, until, sleep, USERS } from "./harness.mjs";
+
+let stack, browser, context, publisher;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+  context = await browser.newContext();
+  const s = stack.server;
+  publisher = await connectClient({ url: s.wsUrl, domain: s.domain, user: "publisher", password: "publisher-pw", resource: "pub" });
+});
+
+after(async () => {
+  await publisher?.close().catch(() => {});
+  await browser?.close();
+  await stack?.stop();
+});
+
+const finesse = (text) => `<notification xmlns='http://jabber.org/protocol/pubsub'>${escapeXml(text)}</notification>`;
+
+async function publish(node, text) {
+  await publisher.publish(stack.server.pubsub, node, finesse(text));
+}
+
+test("finesse.js 10.x order (3,1,5,2,6) reaches connected with the requested resource", async () => {
+  const page = await openParent(context, stack);
+  await login(page, stack.server, "agent1", "desk10");
+  const msgs = await received(page);
+  const i = msgs.indexOf("4|connected");
+  assert.equal(msgs[i - 1], "3|desk10", "type 3 with the bound resource just before STATUS");
+  assert.ok(msgs.indexOf("4|connecting") < i);
+  assert.equal(msgs[0], "4|loaded");
+  assert.match(msgs[1], /^100\|\{"protocol":1/);
+  await page.close();
+});
+
+test("12.x order (12,3,5,1,2, no 6) reaches connected and defaults the pubsub service", async () => {
+  const page = await openParent(context, stack);
+  const node = "/finesse/api/User/agent2";
+  await publisher.createNode(stack.server.pubsub, node);
+  await page.evaluate((d) => window.send("12|websocket", "3|desk12", `5|${d}`, "1|Agent2", "2|agent2-pw"), stack.server.domain);
+  await waitMessage(page, "4|connected");
+  const msgs = await received(page);
+  assert.equal(msgs[msgs.indexOf("4|connected") - 1], "3|desk12");
+  await page.evaluate((n) => window.send(`7|${n}`), node);
+  await waitMessage(page, `7|${node}`);
+  await page.close();
+});
+
+test("a resource that arrives after the password still applies", async () => {
+  const page = await openParent(context, stack);
+  await page.evaluate((d) => window.send("1|agent3", `5|${d}`, "2|agent3-pw", "3|late-resource"), stack.server.domain);
+  await waitMessage(page, "4|connected");
+  const msgs = await received(page);
+  assert.equal(msgs[msgs.indexOf("4|connected") - 1], "3|late-resource");
+  await page.close();
+});
+
+test("CONNECT_REQ (type 10) logs in with all credentials in one message", async () => {
+  const page = await openParent(context, stack);
+  await page.evaluate((d) => window.send(`10|<connInfo><id>agent4</id><password>agent4-pw</password><xmppDomain>${d}</xmppDomain></connInfo>`), stack.server.domain);
+  await waitMessage(page, "4|connected");
+  await page.close();
+});
+
+test("SUBSCRIBE, byte-exact events, SUBSCRIPTIONS_REQ, UNSUBSCRIBE", async () => {
+  const page = await openParent(context, stack);
+  await login(page, stack.server, "agent5", "desk");
+  const nodeA = "/finesse/api/User/agent5";
+  const nodeB = "/finesse/api/Team/Dev Ops/Zoë";
+  for (const n of [nodeA, nodeB]) await publisher.createNode(stack.server.pubsub, n);
+  await page.evaluate(([a, b]) => window.send(`7|${a}`, `7|${b}`), [nodeA, nodeB]);
+  await waitMessage(page, `7|${nodeA}`);
+  await waitMessage(page, `7|${nodeB}`);
+
+  const updates = [
+    "<Update><data><user><state>READY</state></user></data><event>PUT</event><requestId>1</requestId></Update>",
+    "<Update><data>a|b|c &amp; d &lt; e &gt; f \"q\" 'a'</data></Update>",
+    "<Update><data><name>Zoë Ångström 日本語 😀</name></data></Update>",
+    "<Update>\n  <data>  spaced\ttext  </data>\n</Update>",
+  ];
+  for (const u of updates) await publish(nodeA, u);
+  await publish(nodeB, updates[2]);
+  const expected = updates.map((u) => `0|${encodeURI(nodeA)}${u}`).concat([`0|${encodeURI(nodeB)}${updates[2]}`]);
+  await until(page, (n) => window.received.filter((m) => m.data.startsWith("0|")).length >= n, expected.length);
+  const events = (await received(page)).filter((m) => m.startsWith("0|"));
+  assert.deepEqual(events, expected);
+
+  await page.evaluate(() => window.send("14|"));
+  await waitMessage(page, /^14\|\[/);
+  const list = JSON.parse((await received(page)).find((m) => m.startsWith("14|[")).slice(3));
+  assert.deepEqual(list.map((s) => s.node).sort(), [nodeA, nodeB].sort());
+  for (const s of list) {
+    assert.equal(s.subscription, "subscribed");
+    assert.match(s.jid, /^agent5@localhost\/desk$/);
+  }
+
+  await page.evaluate((a) => window.send(`8|${a}`), nodeA);
+  await waitMessage(page, `8|${nodeA}`);
+  await publish(nodeA, "<Update><data>after unsubscribe</data></Update>");
+  await publish(nodeB, "<Update><data>still subscribed</data></Update>");
+  await waitMessage(page, `0|${encodeURI(nodeB)}<Update><data>still subscribed</data></Update>`);
+  await sleep(300);
+  assert.ok(!(await received(page)).some((m) => m.includes("after unsubscribe")), "no events after UNSUBSCRIBE");
+  await page.close();
+});
+
+test("SUBSCRIBE to a missing node gets one error reply", async () => {
+  const page = await openParent(context, stack);
+  await login(page, stack.server, "agent6", "desk");
+  await page.evaluate(() => window.send("7|/no/such/node"));
+  await waitMessage(page, /^7\|\/no\/such\/node\|<ApiErrors>/);
+  await sleep(300);
+  assert.equal((await received(page)).filter((m) => m.startsWith("7|")).length, 1);
+  await page.close();
+});
+
+test("a wrong password gives unauthorized", async () => {
+  const page = await openParent(context, stack);
+  await page.evaluate((d) => window.send("1|agent7", `5|${d}`, "2|wrong-password"), stack.server.domain);
+  await waitMessage(page, "4|unauthorized");
+  assert.ok(!(await received(page)).some((m) => m.includes("wrong-password")), "the password never comes back");
+  await page.close();
+});
+
+test("the same resource logged in elsewhere gives conflict", async () => {
+  const page = await openParent(context, stack);
+  await login(page, stack.server, "agent8", "desk");
+  const s = stack.server;
+  const rival = await connectClient({ url: s.wsUrl, domain: s.domain, user: "agent8", password: "agent8-pw", resource: "desk" });
+  await waitMessage(page, "4|conflict");
+  await rival.close();
+  await page.close();
+});
+
+test("messages from a non-allowed origin change nothing and are never answered", async () => {
+  // The same parent page, served from an origin the tunnel does not allow.
+  const hostile = await context.newPage();
+  const url = stack.parentUrl().replace("127.0.0.1", "127.0.0.2");
+  await hostile.goto(url);
+  await sleep(1500);
+  await hostile.evaluate((d) => window.send("1|agent1", `5|${d}`, "2|agent1-pw", "14|", "7|/x", "11|"), stack.server.domain);
+  await sleep(1500);
+  assert.deepEqual(await hostile.evaluate(() => window.received), [], "not even loaded goes to a non-allowed origin");
+  await hostile.close();
+});
+
+test("messages from a frame that is not the parent are ignored", async () => {
+  const sibling = `${stack.pages.origin}/tests/browser/pages/sibling.html`;
+  const page = await openParent(context, stack, `&sibling=${encodeURIComponent(sibling)}`);
+  const before = (await received(page)).length;
+  const frame = page.frames().find((f) => f.name() === "sibling");
+  await frame.waitForFunction(() => typeof window.attack === "function");
+  await frame.evaluate((d) => window.attack(["1|agent1", `5|${d}`, "2|agent1-pw", "14|", "7|/x"]), stack.server.domain);
+  await sleep(1500);
+  assert.equal((await received(page)).length, before, "the tunnel did nothing");
+  assert.deepEqual(await frame.evaluate(() => window.received), [], "and answered nobody");
+  await page.close();
+});
+
+test("DISCONNECT_REQ: unloading, unsubscribes, then disconnected", async () => {
+  const page = await openParent(context, stack);
+  await login(page, stack.server, "agent1", "bye");
+  const nodes = ["/finesse/api/User/agent1", "/finesse/api/User/agent1/Dialogs"];
+  for (const n of nodes) await publisher.createNode(stack.server.pubsub, n);
+  await page.evaluate((ns) => window.send(...ns.map((n) => `7|${n}`)), nodes);
+  for (const n of nodes) await waitMessage(page, `7|${n}`);
+  const start = (await received(page)).length;
+  await page.evaluate(() => window.send("11|"));
+  await waitMessage(page, "4|disconnected");
+  const tail = (await received(page)).slice(start);
+  assert.deepEqual(tail, ["4|unloading", ...nodes.map((n) => `8|${n}`), "3|bye", "4|disconnecting", "3|bye", "4|disconnected"]);
+  // The service agrees: no subscription is left behind.
+  for (const n of nodes) {
+    const subs = await publisher.iq(
+      `<iq type='get' to='${stack.server.pubsub}'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='${escapeXml(n)}'/></pubsub></iq>`,
+    );
+    assert.ok(!subs.includes("agent1@"), `left a subscription on ${n}: ${subs}`);
+  }
+  await page.close();
+});

@@ -1,0 +1,239 @@
+// Parent-side client for the xmpp-tunnel EventTunnel: creates the hidden
+// iframe, speaks the numbered `type|payload` protocol, checks origins on this
+// side too, and turns replies into promises and pushes into listeners.
+
+const T = {
+  EVENT: 0, ID: 1, PASSWORD: 2, RESOURCEID: 3, STATUS: 4, XMPPDOMAIN: 5,
+  PUBSUBDOMAIN: 6, SUBSCRIBE: 7, UNSUBSCRIBE: 8, PRESENCE: 9, DISCONNECT_REQ: 11,
+  CONNECTION_TYPE: 12, LOGGING: 13, SUBSCRIPTIONS_REQ: 14, DISCONNECT_PROPERTIES: 15,
+  CONTAINER_CONFIG: 16, HELLO: 100,
+};
+export const MessageType = Object.freeze({ ...T });
+
+/** A failed request; `condition` is the XMPP error condition. */
+export class TunnelError extends Error {
+  constructor(message, condition, detail) {
+    super(message);
+    this.name = "TunnelError";
+    this.condition = condition;
+    this.detail = detail;
+  }
+}
+
+const errorOf = (xml) => {
+  const type = /<ErrorType>([^<]*)<\/ErrorType>/.exec(xml);
+  const msg = /<ErrorMessage>([^<]*)<\/ErrorMessage>/.exec(xml);
+  const cond = /<([a-z-]+) xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/.exec(xml);
+  const condition = (type && type[1]) || (cond && cond[1]) || "undefined-condition";
+  return new TunnelError((msg && msg[1]) || condition, condition, xml);
+};
+
+export class TunnelClient {
+  /**
+   * @param {{tunnelUrl: string, container?: Element, timeoutMs?: number}} options
+   */
+  constructor({ tunnelUrl, container = document.body, timeoutMs = 20000 }) {
+    const url = new URL(tunnelUrl, location.href);
+    this.tunnelOrigin = url.origin;
+    this.timeoutMs = timeoutMs;
+    this.status = "new";
+    this.resource = null;
+    this.extensions = null;
+    this._listeners = { event: [], status: [], presence: [], log: [], message: [] };
+    this._pending = new Map(); // "type|node" -> [{resolve, reject, timer}]
+    this._subscribed = new Set();
+    this._onMessage = (e) => this._receive(e);
+    window.addEventListener("message", this._onMessage);
+    this.iframe = document.createElement("iframe");
+    this.iframe.hidden = true;
+    this.iframe.setAttribute("aria-hidden", "true");
+    this.iframe.title = "xmpp-tunnel";
+    this.iframe.src = url.href;
+    this._loaded = new Promise((resolve) => (this._resolveLoaded = resolve));
+    container.appendChild(this.iframe);
+  }
+
+  /** Resolves once the tunnel reports `loaded`. */
+  ready() {
+    return this._loaded;
+  }
+
+  /**
+   * Sends credentials in a safe order (settings first, password last, so the
+   * tunnel connects with every setting known) and resolves at `connected`.
+   */
+  async connect({ id, password, domain, resource, pubsubDomain, transport, ping }) {
+    await this.ready();
+    const done = this._waitStatus(["connected"], ["unauthorized", "conflict", "disconnected"]);
+    if (transport) this._send(T.CONNECTION_TYPE, transport);
+    if (ping) this._send(T.DISCONNECT_PROPERTIES, JSON.stringify(ping));
+    if (resource) this._send(T.RESOURCEID, resource);
+    if (pubsubDomain) this._send(T.PUBSUBDOMAIN, pubsubDomain);
+    this._send(T.XMPPDOMAIN, domain);
+    this._send(T.ID, id);
+    this._send(T.PASSWORD, password);
+    return done;
+  }
+
+  /** Resolves with the node once subscribed; rejects with a TunnelError. */
+  subscribe(node) {
+    return this._request(T.SUBSCRIBE, node);
+  }
+
+  unsubscribe(node) {
+    return this._request(T.UNSUBSCRIBE, node);
+  }
+
+  /** The tunnel's current pubsub subscriptions. */
+  subscriptions() {
+    return this._request(T.SUBSCRIPTIONS_REQ, "");
+  }
+
+  /** DISCONNECT_REQ: resolves at `disconnected`. */
+  async disconnect() {
+    await this.ready();
+    const done = this._waitStatus(["disconnected"], []);
+    this._send(T.DISCONNECT_REQ, "");
+    return done;
+  }
+
+  /**
+   * Listens for "event" ({node, payload}), "status" (string), "presence"
+   * (string), "log" (string) or "message" (every raw message). Returns a
+   * function that removes the listener.
+   */
+  on(kind, fn) {
+    const list = this._listeners[kind];
+    if (!list) throw new TypeError(`unknown listener kind: ${kind}`);
+    list.push(fn);
+    return () => list.splice(list.indexOf(fn) >>> 0, 1);
+  }
+
+  /** Removes the iframe and every listener; pending requests are rejected. */
+  destroy() {
+    window.removeEventListener("message", this._onMessage);
+    for (const [, waiters] of this._pending) {
+      for (const w of waiters) w.reject(new TunnelError("client destroyed", "destroyed"));
+    }
+    this._pending.clear();
+    this.iframe.remove();
+  }
+
+  /** Raw access for legacy code: sends `type|payload` to the tunnel. */
+  send(type, payload) {
+    this._send(type, payload);
+  }
+
+  _send(type, payload) {
+    const w = this.iframe.contentWindow;
+    // Only ever to the tunnel's own origin, never "*".
+    if (w) w.postMessage(`${type}|${payload}`, this.tunnelOrigin);
+  }
+
+  _emit(kind, value) {
+    for (const fn of [...this._listeners[kind]]) {
+      try { fn(value); } catch (err) { setTimeout(() => { throw err; }); }
+    }
+  }
+
+  _request(type, node) {
+    return this.ready().then(() => new Promise((resolve, reject) => {
+      const key = `${type}|${node}`;
+      const waiter = { resolve, reject };
+      waiter.timer = setTimeout(() => {
+        this._settle(key, null, new TunnelError("the tunnel did not answer in time", "timeout"));
+      }, this.timeoutMs);
+      if (!this._pending.has(key)) this._pending.set(key, []);
+      this._pending.get(key).push(waiter);
+      this._send(type, node);
+    }));
+  }
+
+  _settle(key, value, error) {
+    const waiters = this._pending.get(key);
+    if (!waiters || waiters.length === 0) return false;
+    const w = waiters.shift();
+    if (waiters.length === 0) this._pending.delete(key);
+    clearTimeout(w.timer);
+    if (error) w.reject(error); else w.resolve(value);
+    return true;
+  }
+
+  _waitStatus(good, bad) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new TunnelError("no answer from the tunnel", "timeout"));
+      }, this.timeoutMs);
+      const off = this.on("status", (s) => {
+        if (good.includes(s)) { clearTimeout(timer); off(); resolve(s); }
+        else if (bad.includes(s)) { clearTimeout(timer); off(); reject(new TunnelError(`tunnel ${s}`, s)); }
+      });
+    });
+  }
+
+  _receive(e) {
+    // Check both: the right origin and our own iframe (not another frame of
+    // the same origin).
+    if (e.origin !== this.tunnelOrigin || e.source !== this.iframe.contentWindow) return;
+    if (typeof e.data !== "string") return;
+    const bar = e.data.indexOf("|");
+    if (bar < 1) return;
+    const type = Number(e.data.slice(0, bar));
+    const payload = e.data.slice(bar + 1);
+    this._emit("message", { type, payload });
+    switch (type) {
+      case T.EVENT: return this._event(payload);
+      case T.STATUS:
+        this.status = payload;
+        if (payload === "loaded") this._resolveLoaded();
+        return this._emit("status", payload);
+      case T.RESOURCEID: this.resource = payload; return;
+      case T.PRESENCE: return this._emit("presence", payload);
+      case T.LOGGING: return this._emit("log", payload);
+      case T.SUBSCRIBE:
+      case T.UNSUBSCRIBE: return this._nodeReply(type, payload);
+      case T.SUBSCRIPTIONS_REQ: {
+        const key = `${T.SUBSCRIPTIONS_REQ}|`;
+        if (payload.startsWith("[")) return this._settle(key, JSON.parse(payload));
+        return this._settle(key, null, errorOf(payload));
+      }
+      case T.HELLO:
+        try { this.extensions = JSON.parse(payload); } catch { this.extensions = null; }
+        return;
+      default: return;
+    }
+  }
+
+  // `node` or `node|<ApiErrors>…</ApiErrors>`; the error part never holds a
+  // `|`, but the node may.
+  _nodeReply(type, payload) {
+    const cut = payload.lastIndexOf("|<ApiErrors");
+    const isError = cut >= 0 && payload.endsWith("</ApiErrors>");
+    const node = isError ? payload.slice(0, cut) : payload;
+    if (!isError) {
+      if (type === T.SUBSCRIBE) this._subscribed.add(node); else this._subscribed.delete(node);
+    }
+    this._settle(`${type}|${node}`, node, isError ? errorOf(payload.slice(cut + 1)) : null);
+  }
+
+  // `encodeURI(node)` + payload: match a node we subscribed, else split where
+  // the payload starts (`<` and `{` are always escaped inside encodeURI).
+  _event(raw) {
+    let node = null;
+    for (const n of this._subscribed) {
+      const enc = encodeURI(n);
+      if (raw.startsWith(enc) && (node === null || enc.length > encodeURI(node).length)) node = n;
+    }
+    let payload;
+    if (node !== null) {
+      payload = raw.slice(encodeURI(node).length);
+    } else {
+      const m = /[<{]/.exec(raw);
+      const cut = m ? m.index : raw.length;
+      try { node = decodeURI(raw.slice(0, cut)); } catch { node = raw.slice(0, cut); }
+      payload = raw.slice(cut);
+    }
+    this._emit("event", { node, payload, raw });
+  }
+}
