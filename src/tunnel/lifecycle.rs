@@ -242,6 +242,8 @@ impl Tunnel {
 
     fn on_ready(&mut self, now: Millis, full_jid: String) {
         self.bound_resource = jid::resource(&full_jid).map(str::to_string);
+        let mech = self.conn.as_ref().and_then(|c| c.session.mechanism()).map_or("?", |m| m.name());
+        self.log(&["logged in as ", &full_jid, " (", mech, ")"].concat());
         if let Some(c) = self.conn.as_mut() {
             c.jid = Some(full_jid);
         }

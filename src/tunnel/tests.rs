@@ -149,7 +149,9 @@ fn finesse_10_handshake_reaches_connected() {
          <resource>desk</resource></bind></iq>"
     );
     assert_eq!(sent[4], "<presence xmlns='jabber:client'/>");
-    let p: Vec<_> = h.take_parent().into_iter().filter(|m| !m.starts_with("13|")).collect();
+    let all = h.take_parent();
+    assert!(all.contains(&"13|logged in as agent1@d.example/desk (PLAIN)".to_string()), "{all:?}");
+    let p: Vec<_> = all.into_iter().filter(|m| !m.starts_with("13|")).collect();
     assert_eq!(p, ["3|desk", "4|connecting", "3|desk", "4|connected"]);
 }
 

@@ -80,6 +80,7 @@ pub struct Session {
     /// The resource we asked for at bind time, once asked.
     bound_request: Option<Option<String>>,
     keys: Option<ScramKeys>,
+    mechanism: Option<Mechanism>,
     out: Vec<SessionOut>,
 }
 
@@ -91,6 +92,7 @@ impl Session {
             resource,
             bound_request: None,
             keys: None,
+            mechanism: None,
             out: vec![SessionOut::OpenStream],
         }
     }
@@ -123,6 +125,11 @@ impl Session {
     /// the plaintext password).
     pub fn scram_keys(&self) -> Option<&ScramKeys> {
         self.keys.as_ref()
+    }
+
+    /// The SASL mechanism chosen, once authentication started.
+    pub fn mechanism(&self) -> Option<Mechanism> {
+        self.mechanism
     }
 
     /// The server's stream header (`<open/>`, or a BOSH session response).
@@ -230,6 +237,7 @@ impl Session {
             .map_err(SessionError::Sasl)?;
         let initial = client.initial_response().map_err(SessionError::Sasl)?;
         self.out.push(SessionOut::Send(sasl_element("auth", Some(mech.name()), &initial)));
+        self.mechanism = Some(mech);
         self.state = State::Sasl(Box::new(client));
         Ok(())
     }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's test command: set-up, build, native tests of the core, then the
+# browser and interop tests against real Prosody/ejabberd in real Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+start=$(date +%s)
+
+bash scripts/setup.sh
+bash scripts/build.sh
+node scripts/size.mjs
+
+echo "test: native unit tests of the core"
+cargo test --quiet
+
+echo "test: infrastructure, browser and interop tests"
+# One file at a time: each starts its own servers and browser, and the
+# machines have 2 cores.
+node --test --test-concurrency=1 tests/*.test.mjs tests/browser/*.test.mjs
+
+echo "test: all done in $(( $(date +%s) - start )) s"

@@ -1,0 +1,42 @@
+// Interop: login → subscribe → event against a private ejabberd, the server
+// that clusters (what a large deployment runs). It offers SCRAM-SHA-512,
+// which the tunnel must pick.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
+import { launchBrowser, startStack, openParent, login, received, waitMessage } from "./harness.mjs";
+
+let stack, browser, publisher;
+
+before(async () => {
+  stack = await startStack({ kind: "ejabberd" });
+  browser = await launchBrowser();
+  const s = stack.server;
+  publisher = await connectClient({ url: s.wsUrl, domain: s.domain, user: "publisher", password: "publisher-pw", resource: "pub" });
+});
+
+after(async () => {
+  await publisher?.close().catch(() => {});
+  await browser?.close();
+  await stack?.stop();
+});
+
+test("ejabberd: SCRAM-SHA-512 login, subscribe, byte-exact event, unsubscribe", async () => {
+  const context = await browser.newContext();
+  const page = await openParent(context, stack);
+  await login(page, stack.server, "agent1", "desk");
+  assert.ok((await received(page)).includes("13|logged in as agent1@localhost/desk (SCRAM-SHA-512)"));
+  const node = "/finesse/api/User/agent1";
+  await publisher.createNode(stack.server.pubsub, node);
+  await page.evaluate((n) => window.send(`7|${n}`), node);
+  await waitMessage(page, `7|${node}`);
+  const update = "<Update><data><state>TALKING</state><x>a|b &amp; ü</x></data></Update>";
+  await publisher.publish(stack.server.pubsub, node,
+    `<notification xmlns='http://jabber.org/protocol/pubsub'>${escapeXml(update)}</notification>`);
+  await waitMessage(page, `0|${encodeURI(node)}${update}`);
+  await page.evaluate(() => window.send("14|"));
+  await waitMessage(page, /^14\|\[/);
+  await page.evaluate((n) => window.send(`8|${n}`), node);
+  await waitMessage(page, `8|${node}`);
+  await context.close();
+});
