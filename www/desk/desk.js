@@ -12,6 +12,7 @@ $("agent").onchange = () => ($("password").value = passwordFor($("agent").value)
 
 const tunnel = new TunnelClient({ tunnelUrl: demo.tunnelUrl });
 let events = 0;
+let agentId = "";
 
 tunnel.on("status", (s) => {
   $("status").textContent = s;
@@ -42,7 +43,9 @@ tunnel.on("event", ({ node, payload }) => {
   $("events").prepend(li);
   while ($("events").children.length > 200) $("events").lastChild.remove();
   const doc = new DOMParser().parseFromString(payload, "application/xml");
-  const state = doc.querySelector("user > state");
+  // Only the signed-in agent's own User node carries their state (the team
+  // node carries everybody's).
+  const state = node === `/finesse/api/User/${agentId}` && doc.querySelector("user > state");
   if (state) $("state").textContent = state.textContent;
   const dialog = doc.querySelector("Dialog");
   if (dialog) {
@@ -73,6 +76,7 @@ async function refresh() {
 
 $("login-form").onsubmit = async (e) => {
   e.preventDefault();
+  agentId = $("agent").value;
   try {
     await tunnel.connect({
       id: $("agent").value, password: $("password").value, domain: demo.domain,
