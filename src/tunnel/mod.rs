@@ -186,5 +186,3 @@ impl Tunnel {
     }
 }
 
-#[cfg(test)]
-mod tests;

@@ -135,5 +135,3 @@ pub fn error_xml(kind: &str, condition: &str, text: &str) -> String {
     error.to_xml()
 }
 
-#[cfg(test)]
-mod tests;

@@ -297,5 +297,3 @@ fn stream_error(el: &Element) -> SessionError {
     SessionError::Stream { condition, text }
 }
 
-#[cfg(test)]
-mod tests;

@@ -1,5 +1,5 @@
-use super::*;
-use crate::xml::{parse, Limits};
+use xmpp_tunnel::xml::{parse, Element, Limits};
+use xmpp_tunnel::xmpp::pubsub::*;
 
 fn el(s: &str) -> Element {
     parse(s, &Limits::SERVER).unwrap()

@@ -1,18 +1,18 @@
 //! The tunnel against a scripted server on a virtual clock: literal XML in,
 //! literal parent messages and stanzas out.
 
-use super::*;
-use crate::config::Config;
+use xmpp_tunnel::config::Config;
+use xmpp_tunnel::tunnel::{Millis, Output, Tunnel};
 
 const PAGE: &str = "http://localhost:7071/tunnel/";
-const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+pub const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
     <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
-const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+pub const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
     <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>\
     </stream:features>";
 const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d.example' id='s1' version='1.0'/>";
 
-pub(crate) struct Harness {
+pub struct Harness {
     pub t: Tunnel,
     pub now: Millis,
     pub parent: Vec<String>,
@@ -48,7 +48,7 @@ impl Harness {
                 Output::Send { conn, data } => {
                     assert_eq!(Some(conn), self.conn, "sent on a stale connection: {data}");
                     // Every frame we send must be one well-formed element.
-                    crate::xml::parse(&data, &crate::xml::Limits::SERVER).expect("we sent malformed XML");
+                    xmpp_tunnel::xml::parse(&data, &xmpp_tunnel::xml::Limits::SERVER).expect("we sent malformed XML");
                     self.sent.push(data)
                 }
                 Output::Close { conn } => self.closed.push(conn),
@@ -93,7 +93,7 @@ impl Harness {
     /// The id attribute of the last stanza we sent.
     pub fn last_id(&self) -> String {
         let last = self.sent.last().expect("nothing sent");
-        let el = crate::xml::parse(last, &crate::xml::Limits::SERVER).unwrap();
+        let el = xmpp_tunnel::xml::parse(last, &xmpp_tunnel::xml::Limits::SERVER).unwrap();
         el.attr("id").unwrap().to_string()
     }
 
@@ -363,4 +363,24 @@ fn invalid_credentials_are_refused_before_connecting() {
     assert_eq!(p.last().map(String::as_str), Some("4|unauthorized"));
 }
 
-mod pubsub;
+
+#[test]
+fn stanzas_in_a_wrong_namespace_are_not_relayed() {
+    let mut h = Harness::new();
+    h.login("r");
+    h.parent("6|pubsub.d.example");
+    h.take_parent();
+    h.take_sent();
+    // A notification-shaped message outside jabber:client, and a pubsub
+    // event in the wrong namespace: neither is an EVENT, neither is answered.
+    h.server("<message xmlns='urn:evil' from='pubsub.d.example'><event xmlns='http://jabber.org/protocol/pubsub#event'>\
+              <items node='/n'><item id='1'/></items></event></message>");
+    h.server("<message xmlns='jabber:client' from='pubsub.d.example'><event xmlns='urn:not-pubsub'>\
+              <items node='/n'><item id='1'/></items></event></message>");
+    h.server("<iq xmlns='urn:evil' type='get' id='x'><ping xmlns='urn:xmpp:ping'/></iq>");
+    assert!(h.take_parent().is_empty());
+    assert!(h.take_sent().is_empty());
+    // A stream error in the wrong namespace is just an unknown element.
+    h.server("<error xmlns='jabber:client'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></error>");
+    assert!(h.take_parent().is_empty());
+}

@@ -1,7 +1,7 @@
 //! SUBSCRIBE / UNSUBSCRIBE / SUBSCRIPTIONS_REQ, EVENT and PRESENCE relay,
 //! DISCONNECT_REQ and unload, through the scripted harness.
 
-use super::Harness;
+use crate::tunnel::{Harness, FEATURES_BIND, FEATURES_PLAIN};
 
 fn connected() -> Harness {
     let mut h = Harness::new();
@@ -222,7 +222,7 @@ fn disconnect_req_unsubscribes_then_closes() {
     assert!(sent[0].contains("<unsubscribe node='/a'"));
     assert!(sent[1].contains("<unsubscribe node='/b'"));
     for s in &sent {
-        let id = crate::xml::parse(s, &crate::xml::Limits::SERVER).unwrap().attr("id").unwrap().to_string();
+        let id = xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().attr("id").unwrap().to_string();
         h.server(&result(&id));
     }
     assert_eq!(h.take_parent(), ["8|/a", "8|/b", "3|desk", "4|disconnecting"]);
@@ -269,10 +269,10 @@ fn new_session_subscribes_again_before_connected() {
     h.take_parent();
     h.opened();
     h.server("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d.example' id='s2' version='1.0'/>");
-    h.server(super::FEATURES_PLAIN);
+    h.server(FEATURES_PLAIN);
     h.server("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
     h.server("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d.example' id='s3' version='1.0'/>");
-    h.server(super::FEATURES_BIND);
+    h.server(FEATURES_BIND);
     let id = h.last_id();
     h.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
                        <jid>agent1@d.example/desk2</jid></bind></iq>"));

@@ -1,8 +1,9 @@
 //! Negotiation transcripts: SCRAM against an independent server-side
 //! computation, PLAIN, legacy session, and the failure paths.
 
-use super::*;
-use crate::xml::{parse, Limits};
+use xmpp_tunnel::xml::{parse, Element, Limits};
+use xmpp_tunnel::xmpp::sasl::{base64, SaslError};
+use xmpp_tunnel::xmpp::session::{Login, Session, SessionError, SessionOut, Step};
 use hmac::{Hmac, Mac};
 use sha1::{Digest, Sha1};
 
@@ -33,6 +34,9 @@ fn sasl_payload(xml: &str) -> String {
 const FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
     <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1-PLUS</mechanism>\
     <mechanism>PLAIN</mechanism><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>";
+
+const PLAIN_ONLY: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+    <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
 
 fn hmac1(key: &[u8], data: &[u8]) -> Vec<u8> {
     let mut m = <Hmac<Sha1> as Mac>::new_from_slice(key).unwrap();
@@ -174,4 +178,35 @@ fn failures_and_stream_errors() {
     s.element(el(FEATURES)).unwrap();
     let e = s.element(el("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>!!notbase64</challenge>"));
     assert!(matches!(e, Err(SessionError::Unexpected(_))));
+}
+
+#[test]
+fn wrong_namespaces_are_protocol_errors() {
+    // Features in the client namespace instead of the stream namespace.
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    let e = s.element(el("<features xmlns='jabber:client'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
+                          <mechanism>PLAIN</mechanism></mechanisms></features>"));
+    assert!(matches!(e, Err(SessionError::Unexpected(_))), "{e:?}");
+    // Mechanisms in a foreign namespace are not SASL mechanisms.
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    let e = s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+                          <mechanisms xmlns='urn:evil'><mechanism>PLAIN</mechanism></mechanisms></stream:features>"));
+    assert_eq!(e, Err(SessionError::NoMechanism));
+    // A SASL success in the wrong namespace is not a success.
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    s.element(el(FEATURES)).unwrap();
+    let e = s.element(el("<success xmlns='jabber:client'/>"));
+    assert!(matches!(e, Err(SessionError::Unexpected(_))), "{e:?}");
+    // A bind result whose <jid> is outside the bind namespace binds nothing.
+    let mut s = Session::new(login(true), None);
+    s.stream_opened().unwrap();
+    s.element(el(PLAIN_ONLY)).unwrap();
+    s.element(el("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")).unwrap();
+    s.stream_opened().unwrap();
+    s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>")).unwrap();
+    let e = s.element(el("<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:other'><jid>u@d/r</jid></bind></iq>"));
+    assert_eq!(e, Err(SessionError::Bind("no-jid".into())));
 }

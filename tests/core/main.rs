@@ -1,0 +1,8 @@
+//! Transcript tests of the core through its public API: literal server XML
+//! and parent messages in, literal stanzas and parent messages out, on a
+//! virtual clock. (Per-type unit tests sit beside the code in src/.)
+
+mod pubsub;
+mod session;
+mod tunnel;
+mod tunnel_pubsub;
