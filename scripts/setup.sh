@@ -8,8 +8,9 @@ export DEBIAN_FRONTEND=noninteractive
 export PATH="$HOME/.cargo/bin:$PATH"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# 1. Debian packages (browser, XMPP servers, wasm-opt).
-pkgs=(chromium chromium-driver prosody ejabberd binaryen)
+# 1. Debian packages: the browser and the two XMPP servers. (wasm-opt comes
+# from npm's binaryen: Debian's 108 cannot read current wasm-bindgen output.)
+pkgs=(chromium prosody ejabberd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -10,8 +10,13 @@ bash scripts/setup.sh
 bash scripts/build.sh
 node scripts/size.mjs
 
-echo "test: native unit tests of the core"
+echo "test: native unit and transcript tests of the core"
 cargo test --quiet
+
+echo "test: the core as wasm32 (wasm-bindgen-test, in Node)"
+# (No --quiet: cargo passes it on, and the runner refuses it.)
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown --test wasm
 
 echo "test: infrastructure, browser and interop tests"
 # One file at a time: each starts its own servers and browser, and the

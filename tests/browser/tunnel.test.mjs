@@ -189,3 +189,22 @@ test("DISCONNECT_REQ: unloading, unsubscribes, then disconnected", async () => {
   }
   await page.close();
 });
+
+test("closing the page (pagehide) unsubscribes before the socket goes", async () => {
+  const page = await openParent(context, stack);
+  await login(page, stack.server, "agent2", "closing");
+  const node = "/finesse/api/User/agent2/Dialogs";
+  await publisher.createNode(stack.server.pubsub, node);
+  await page.evaluate((n) => window.send(`7|${n}`), node);
+  await waitMessage(page, `7|${node}`);
+  const ownerQuery = `<iq type='get' to='${stack.server.pubsub}'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='${escapeXml(node)}'/></pubsub></iq>`;
+  assert.ok((await publisher.iq(ownerQuery)).includes("agent2@localhost/closing"));
+  await page.close();
+  let subs = "";
+  for (let i = 0; i < 40; i++) {
+    subs = await publisher.iq(ownerQuery);
+    if (!subs.includes("agent2@")) break;
+    await sleep(100);
+  }
+  assert.ok(!subs.includes("agent2@"), `left a subscription behind: ${subs}`);
+});

@@ -1,0 +1,80 @@
+// The parent-side library (www/client) against the real tunnel and Prosody:
+// promises resolve and reject as documented, listeners get parsed events.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
+import { launchBrowser, startStack } from "./harness.mjs";
+
+let stack, browser, page, publisher;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.goto(`${stack.pages.origin}/tests/browser/pages/client.html`);
+  await page.waitForFunction(() => window.libReady);
+  const s = stack.server;
+  publisher = await connectClient({ url: s.wsUrl, domain: s.domain, user: "publisher", password: "publisher-pw", resource: "pub" });
+});
+
+after(async () => {
+  await publisher?.close().catch(() => {});
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** Runs `body` in the page with a fresh TunnelClient as `t`; returns its result. */
+function inPage(body, arg) {
+  return page.evaluate(async ({ body, arg, tunnelUrl }) => {
+    const t = new window.TunnelClient({ tunnelUrl, timeoutMs: 10000 });
+    window.lastClient = t;
+    const fn = new Function("t", "arg", `return (async () => { ${body} })();`);
+    return fn(t, arg);
+  }, { body, arg, tunnelUrl: stack.server.tunnelUrl });
+}
+
+test("connect, subscribe, events, subscriptions, errors, disconnect", async () => {
+  const node = "/finesse/api/User/agent1";
+  await publisher.createNode(stack.server.pubsub, node);
+  const ready = inPage(`
+    const statuses = [];
+    t.on("status", (s) => statuses.push(s));
+    await t.connect({ id: "agent1", password: "agent1-pw", domain: arg.domain, resource: "lib" });
+    const subscribed = await t.subscribe(arg.node);
+    const missing = await t.subscribe("/no/such/node").then(() => null, (e) => ({ name: e.name, condition: e.condition }));
+    const list = await t.subscriptions();
+    const event = new Promise((resolve) => t.on("event", resolve));
+    window.publishNow = true;
+    const got = await event;
+    await t.disconnect();
+    return { statuses, resource: t.resource, subscribed, missing, list, got, hello: t.extensions };
+  `, { domain: stack.server.domain, node });
+  await page.waitForFunction(() => window.publishNow === true, null, { timeout: 15000 });
+  const update = "<Update><data>lib|test &amp; ü</data></Update>";
+  await publisher.publish(stack.server.pubsub, node, `<notification xmlns='http://jabber.org/protocol/pubsub'>${escapeXml(update)}</notification>`);
+  const r = await ready;
+  assert.deepEqual(r.statuses.slice(0, 3), ["loaded", "connecting", "connected"]);
+  assert.equal(r.statuses.at(-1), "disconnected");
+  assert.equal(r.resource, "lib");
+  assert.equal(r.subscribed, node);
+  assert.deepEqual(r.missing, { name: "TunnelError", condition: "item-not-found" });
+  assert.deepEqual(r.list.map((s) => s.node), [node]);
+  assert.deepEqual(r.got, { node, payload: update, raw: `${encodeURI(node)}${update}` });
+  assert.equal(r.hello.protocol, 1);
+});
+
+test("a wrong password rejects connect with condition 'unauthorized'", async () => {
+  const r = await inPage(`
+    return t.connect({ id: "agent2", password: "nope", domain: arg }).then(() => "connected", (e) => e.condition);
+  `, stack.server.domain);
+  assert.equal(r, "unauthorized");
+});
+
+test("requests before connecting reject with 'not-connected'", async () => {
+  const r = await inPage(`
+    await t.ready();
+    return t.subscribe("/x").then(() => "ok", (e) => e.condition);
+  `);
+  assert.equal(r, "not-connected");
+});
