@@ -3,6 +3,7 @@
 // (http://127.0.0.1:Q), and Debian's Chromium driven by playwright-core.
 import { chromium } from "playwright-core";
 import { fileURLToPath } from "node:url";
+import fs from "node:fs";
 import path from "node:path";
 import { startProsody } from "../support/prosody.mjs";
 import { startEjabberd } from "../support/ejabberd.mjs";
@@ -39,9 +40,11 @@ export async function startStack({ kind = "prosody", tunnelConfig = {} } = {}) {
     server,
     parentUrl: (extra = "") =>
       `${pages.origin}/tests/browser/pages/parent.html?tunnel=${encodeURIComponent(server.tunnelUrl)}${extra}`,
+    /** Stops everything and deletes the servers' temp dirs. */
     async stop() {
-      await server.stop();
+      await server.remove();
       await pages.stop();
+      fs.rmSync(tunnelDir, { recursive: true, force: true });
     },
   };
 }
