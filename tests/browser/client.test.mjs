@@ -2,8 +2,8 @@
 // promises resolve and reject as documented, listeners get parsed events.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
-import { launchBrowser, startStack } from "./harness.mjs";
+import { escapeXml } from "../support/xmpp-client.mjs";
+import { launchBrowser, startStack, connectPublisher } from "./harness.mjs";
 
 let stack, browser, page, publisher;
 
@@ -14,8 +14,7 @@ before(async () => {
   page.on("pageerror", (e) => console.error("page error:", e.message));
   await page.goto(`${stack.pages.origin}/tests/browser/pages/client.html`);
   await page.waitForFunction(() => window.libReady);
-  const s = stack.server;
-  publisher = await connectClient({ url: s.wsUrl, domain: s.domain, user: "publisher", password: "publisher-pw", resource: "pub" });
+  publisher = await connectPublisher(stack.server);
 });
 
 after(async () => {

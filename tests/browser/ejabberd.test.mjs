@@ -3,16 +3,15 @@
 // which the tunnel must pick.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
-import { launchBrowser, startStack, openParent, login, received, waitMessage } from "./harness.mjs";
+import { escapeXml } from "../support/xmpp-client.mjs";
+import { launchBrowser, startStack, openParent, login, received, waitMessage, connectPublisher } from "./harness.mjs";
 
 let stack, browser, publisher;
 
 before(async () => {
   stack = await startStack({ kind: "ejabberd" });
   browser = await launchBrowser();
-  const s = stack.server;
-  publisher = await connectClient({ url: s.wsUrl, domain: s.domain, user: "publisher", password: "publisher-pw", resource: "pub" });
+  publisher = await connectPublisher(stack.server);
 });
 
 after(async () => {

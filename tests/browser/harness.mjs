@@ -9,6 +9,7 @@ import { startProsody } from "../support/prosody.mjs";
 import { startEjabberd } from "../support/ejabberd.mjs";
 import { startStaticServer } from "../support/static-server.mjs";
 import { prepareTunnelDir } from "../support/tunnel-dir.mjs";
+import { connectClient } from "../support/xmpp-client.mjs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -47,6 +48,11 @@ export async function startStack({ kind = "prosody", tunnelConfig = {} } = {}) {
       fs.rmSync(tunnelDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The publisher account (an admin: may create nodes), logged in over WebSocket. */
+export function connectPublisher(server) {
+  return connectClient({ url: server.wsUrl, domain: server.domain, user: "publisher", password: "publisher-pw", resource: "pub" });
 }
 
 /** Opens the raw-protocol parent page and waits for `4|loaded`. */

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
 import { startStaticServer } from "../support/static-server.mjs";
-import { launchBrowser, startStack, openParent, login, received, waitMessage, until, sleep, repoRoot } from "./harness.mjs";
+import { launchBrowser, startStack, openParent, login, received, waitMessage, until, sleep, repoRoot, connectPublisher } from "./harness.mjs";
 
 let stack, browser, context, publisher;
 
@@ -14,8 +14,7 @@ before(async () => {
   stack = await startStack();
   browser = await launchBrowser();
   context = await browser.newContext();
-  const s = stack.server;
-  publisher = await connectClient({ url: s.wsUrl, domain: s.domain, user: "publisher", password: "publisher-pw", resource: "pub" });
+  publisher = await connectPublisher(stack.server);
 });
 
 after(async () => {

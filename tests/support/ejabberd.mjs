@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './ports.mjs';
+import { serverInfo } from './server-info.mjs';
 import { systemUser, chownTree, tail, waitForHttp, track, guard } from './proc.mjs';
 
 const run = promisify(execFile);
@@ -150,16 +151,8 @@ export async function startEjabberd({ tunnelDir, users = [], admins = [] } = {})
   }
   const registeredAt = Date.now();
 
-  const base = `localhost:${httpPort}`;
   return {
-    kind: 'ejabberd',
-    domain: 'localhost',
-    pubsub: 'pubsub.localhost',
-    httpPort,
-    c2sPort,
-    wsUrl: `ws://${base}/ws`,
-    boshUrl: `http://${base}/http-bind`,
-    tunnelUrl: `http://${base}/tunnel/`, // served only for Host: localhost
+    ...serverInfo('ejabberd', httpPort, c2sPort),
     dir,
     logFile,
     get pid() { return beamPid; },

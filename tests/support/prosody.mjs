@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './ports.mjs';
+import { serverInfo } from './server-info.mjs';
 import { systemUser, chownTree, tail, waitForHttp, track, stopPid } from './proc.mjs';
 
 const run = promisify(execFile);
@@ -108,16 +109,8 @@ export async function startProsody({ tunnelDir, users = [], admins = [] } = {}) 
   };
   await start();
 
-  const base = `localhost:${httpPort}`;
   return {
-    kind: 'prosody',
-    domain: 'localhost',
-    pubsub: 'pubsub.localhost',
-    httpPort,
-    c2sPort,
-    wsUrl: `ws://${base}/ws`,
-    boshUrl: `http://${base}/http-bind`,
-    tunnelUrl: `http://${base}/tunnel/`,
+    ...serverInfo('prosody', httpPort, c2sPort),
     dir,
     logFile,
     get pid() { return child.pid; },
