@@ -72,7 +72,7 @@ impl Tunnel {
             return;
         }
         if self.settings.trace {
-            self.out.push_back(Output::Console(["RECV ", text].concat()));
+            self.out.push_back(Output::Console(["RECV ", super::redact(text)].concat()));
         }
         let frame = match websocket::decode(text, self.cfg.max_stanza_bytes) {
             Ok(f) => f,

@@ -179,10 +179,20 @@ impl Tunnel {
     fn send(&mut self, data: String) {
         if let Some(c) = &self.conn {
             if self.settings.trace {
-                self.out.push_back(Output::Console(["SEND ", &data].concat()));
+                self.out.push_back(Output::Console(["SEND ", redact(&data)].concat()));
             }
             self.out.push_back(Output::Send { conn: c.id, data });
         }
     }
 }
 
+/// What a trace line may show of a frame: the SASL exchange carries the
+/// password (PLAIN) or proofs derived from it (SCRAM), so it is never
+/// printed; stream features (the offered mechanisms) are.
+pub(super) fn redact(frame: &str) -> &str {
+    if frame.contains(crate::xmpp::ns::SASL) && !frame.contains(crate::xmpp::ns::STREAM) {
+        "<SASL element not shown>"
+    } else {
+        frame
+    }
+}

@@ -384,3 +384,17 @@ fn stanzas_in_a_wrong_namespace_are_not_relayed() {
     h.server("<error xmlns='jabber:client'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></error>");
     assert!(h.take_parent().is_empty());
 }
+
+#[test]
+fn tracing_never_shows_sasl_data() {
+    let mut h = Harness::new();
+    h.parent(r#"16|{"enableConsoleTraceLogging":"true"}"#);
+    h.login("r");
+    assert!(h.console.iter().any(|l| l.starts_with("SEND <iq")), "tracing is on");
+    for l in &h.console {
+        assert!(!l.contains("AGFnZW50MQBzZWNyZXQ="), "PLAIN payload in a trace line: {l}");
+        assert!(!l.contains("<auth") && !l.contains("<success"), "SASL element in a trace line: {l}");
+    }
+    assert!(h.console.iter().any(|l| l.starts_with("RECV <stream:features") && l.contains("PLAIN")));
+    assert!(h.console.iter().any(|l| l == "SEND <SASL element not shown>"));
+}
