@@ -22,6 +22,8 @@ impl Tunnel {
         };
         let mut nonce = [0u8; 18];
         (self.entropy)(&mut nonce);
+        self.requests.set_prefix(&nonce[..4]);
+        (self.entropy)(&mut nonce);
         let secure = url.starts_with("wss:");
         let login = Login {
             domain: attempt.domain.clone(),
@@ -38,6 +40,7 @@ impl Tunnel {
             attempt,
             jid: None,
             open: false,
+            close_sent: false,
             deadline: now + self.cfg.connect_timeout_ms as Millis,
         });
         self.phase = Phase::Connecting;
@@ -71,15 +74,12 @@ impl Tunnel {
         if !self.current(conn) {
             return;
         }
-        if self.settings.trace {
+        if self.settings.trace && text.len() <= self.cfg.max_stanza_bytes {
             self.out.push_back(Output::Console(["RECV ", super::redact(text)].concat()));
         }
         let frame = match websocket::decode(text, self.cfg.max_stanza_bytes) {
             Ok(f) => f,
-            Err(e) => {
-                self.log(&["closing the connection: the server sent ", e.as_str()].concat());
-                return self.fail(now, Status::Disconnected);
-            }
+            Err(e) => return self.bad_frame(now, e),
         };
         match frame {
             Frame::Open => {
@@ -114,6 +114,19 @@ impl Tunnel {
         self.flush_session();
     }
 
+    /// A message the shell measured as over `max_stanza_bytes` and did not
+    /// copy (each UTF-16 unit is at least one byte).
+    pub fn handle_oversized(&mut self, now: Millis, conn: u32) {
+        if self.current(conn) {
+            self.bad_frame(now, crate::xml::XmlError::TooLarge);
+        }
+    }
+
+    fn bad_frame(&mut self, now: Millis, e: crate::xml::XmlError) {
+        self.log(&["closing the connection: the server sent ", e.as_str()].concat());
+        self.fail(now, Status::Disconnected);
+    }
+
     /// The socket closed or failed.
     pub fn handle_closed(&mut self, now: Millis, conn: u32, code: u16) {
         if !self.current(conn) {
@@ -136,15 +149,13 @@ impl Tunnel {
                 return self.fail(now, Status::Disconnected);
             }
         }
+        // Expired final unsubscribes get their replies before the close.
+        self.expire_requests(now);
         match self.phase {
-            Phase::Closing { deadline } if now >= deadline => return self.finish_close(),
-            Phase::Unsubscribing { deadline } if now >= deadline => {
-                self.requests.clear_final();
-                return self.begin_close(now);
-            }
+            Phase::Closing { deadline } if now >= deadline => self.finish_close(),
+            Phase::Unsubscribing { deadline } if now >= deadline => self.begin_close(now),
             _ => {}
         }
-        self.expire_requests(now);
     }
 
     /// `pagehide`: the page is going away and nothing can be awaited, so
@@ -154,9 +165,8 @@ impl Tunnel {
         if self.phase == Phase::Connected || self.phase == Phase::Resubscribing {
             self.send_final_unsubscribes(now);
             self.send(unavailable());
-            self.send(websocket::close());
         }
-        self.fail_requests();
+        self.fail_queued();
         self.drop_conn();
         self.phase = Phase::Idle;
     }
@@ -164,12 +174,15 @@ impl Tunnel {
     /// DISCONNECT_REQ (type 11): `unloading`, unsubscribe every node, close
     /// cleanly, `disconnected`; no automatic reconnect afterwards.
     pub(super) fn disconnect_req(&mut self, now: Millis) {
+        if matches!(self.phase, Phase::Unsubscribing { .. } | Phase::Closing { .. }) {
+            return; // Already on its way to `disconnected`.
+        }
         self.status(Status::Unloading);
         // Forget the password: a new connection needs it sent again.
         self.settings.password = None;
         match self.phase {
             Phase::Connected | Phase::Resubscribing => {
-                self.fail_requests();
+                self.fail_queued();
                 if self.send_final_unsubscribes(now) {
                     let deadline = now + self.settings.request_timeout_ms as Millis;
                     self.phase = Phase::Unsubscribing { deadline };
@@ -178,12 +191,13 @@ impl Tunnel {
                 }
             }
             Phase::Connecting => {
-                self.subs.clear();
+                // Whatever the server still holds is cleaned up next session.
+                self.subs.retire_all();
                 self.fail(now, Status::Disconnected);
             }
             Phase::Unsubscribing { .. } | Phase::Closing { .. } => {}
             Phase::Idle => {
-                self.subs.clear();
+                self.subs.retire_all();
                 self.status(Status::Disconnected);
             }
         }
@@ -193,11 +207,13 @@ impl Tunnel {
     pub(super) fn begin_close(&mut self, now: Millis) {
         self.status(Status::Disconnecting);
         self.send(unavailable());
-        self.send(websocket::close());
+        self.send_close();
         self.phase = Phase::Closing { deadline: now + CLOSE_WAIT_MS };
     }
 
-    fn finish_close(&mut self) {
+    /// Ends a DISCONNECT_REQ (also early, when new credentials arrive
+    /// meanwhile: the parent still gets its `disconnected`).
+    pub(super) fn finish_close(&mut self) {
         self.drop_conn();
         self.phase = Phase::Idle;
         self.status(Status::Disconnected);
@@ -220,23 +236,33 @@ impl Tunnel {
     /// The connection is over without our asking: answer every request, tell
     /// the parent. (Automatic reconnect will hook in here.)
     pub(super) fn fail(&mut self, _now: Millis, status: Status) {
-        self.drop_conn();
-        self.phase = Phase::Idle;
-        self.fail_requests();
-        self.status(status);
+        self.refuse(status);
     }
 
-    /// Refuses to connect at all (invalid credentials or endpoint).
+    /// Ends any connection and answers every open request (also used to
+    /// refuse invalid credentials or endpoints before connecting).
     pub(super) fn refuse(&mut self, status: Status) {
         self.drop_conn();
         self.phase = Phase::Idle;
-        self.fail_requests();
+        self.fail_queued();
         self.status(status);
     }
 
+    /// `<close/>`, once per connection (RFC 7395 §3.6: also in answer to
+    /// the server's, and before we drop a connection ourselves).
+    fn send_close(&mut self) {
+        if let Some(c) = self.conn.as_mut().filter(|c| c.open && !c.close_sent) {
+            c.close_sent = true;
+            self.send(websocket::close());
+        }
+    }
+
+    /// Closes the connection; its unanswered requests are settled.
     fn drop_conn(&mut self) {
+        self.send_close();
         if let Some(c) = self.conn.take() {
             self.out.push_back(Output::Close { conn: c.id });
+            self.abandon_requests(c.id);
         }
     }
 

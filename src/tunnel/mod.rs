@@ -15,12 +15,14 @@ mod parent;
 mod requests;
 mod settings;
 mod stanzas;
+mod subscriptions;
 
 use crate::config::Config;
 use crate::protocol::{format, MsgType, Status, EXT_HELLO};
 use crate::xmpp::session::Session;
 use requests::Requests;
 use settings::Settings;
+use subscriptions::Subscriptions;
 use std::collections::VecDeque;
 
 /// Milliseconds on a monotonic clock of the shell's choosing.
@@ -71,6 +73,8 @@ struct Conn {
     jid: Option<String>,
     /// The transport said it is open.
     open: bool,
+    /// We sent `<close/>` on it.
+    close_sent: bool,
     /// Deadline for reaching a ready session.
     deadline: Millis,
 }
@@ -85,9 +89,9 @@ pub struct Tunnel {
     phase: Phase,
     conn: Option<Conn>,
     conn_seq: u32,
-    /// Nodes the parent subscribed, in order; subscribed again on every new
-    /// session and unsubscribed on DISCONNECT_REQ.
-    subs: Vec<String>,
+    /// Nodes the parent subscribed; subscribed again on every new session
+    /// and unsubscribed on DISCONNECT_REQ.
+    subs: Subscriptions,
     requests: Requests,
     /// Resource last bound (reported as type 3 before each STATUS).
     bound_resource: Option<String>,
@@ -108,7 +112,7 @@ impl Tunnel {
             phase: Phase::Idle,
             conn: None,
             conn_seq: 0,
-            subs: Vec::new(),
+            subs: Subscriptions::default(),
             requests: Requests::default(),
             bound_resource: None,
             out: VecDeque::new(),
@@ -129,6 +133,9 @@ impl Tunnel {
         self.to_parent(hello);
         if self.cfg.allowed_origins.is_empty() && !self.cfg.allow_any_origin {
             self.log("no allowedOrigins configured: only the tunnel's own origin may use it");
+        }
+        if self.cfg.transport == crate::protocol::Transport::Bosh {
+            self.log("config.json asks for BOSH, which this tunnel does not speak yet; using WebSocket");
         }
         for p in core::mem::take(&mut self.config_problems) {
             self.log(&p);

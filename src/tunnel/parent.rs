@@ -36,7 +36,11 @@ impl Tunnel {
             ParentMessage::ResourceId(v) => self.set_resource(now, v),
             ParentMessage::PubsubDomain(v) => self.settings.pubsub = Some(v.trim().to_string()),
             ParentMessage::ConnectionType(t) => self.set_transport(now, t),
-            ParentMessage::DisconnectProperties(p) => self.settings.apply_ping(p),
+            ParentMessage::DisconnectProperties(p) => {
+                if self.settings.apply_ping(p) {
+                    self.log("type 15: raised a timing below its minimum (500 ms timeout, 1000 ms ping interval)");
+                }
+            }
             ParentMessage::ContainerConfig { trace } => self.settings.trace = trace,
             ParentMessage::Subscribe(node) => self.request_subscribe(now, node),
             ParentMessage::Unsubscribe(node) => self.request_unsubscribe(now, node),
@@ -67,6 +71,11 @@ impl Tunnel {
         let live = matches!(self.phase, Phase::Connecting | Phase::Resubscribing | Phase::Connected);
         if live && self.conn.as_ref().is_some_and(|c| c.attempt == attempt) {
             return;
+        }
+        if matches!(self.phase, Phase::Unsubscribing { .. } | Phase::Closing { .. }) {
+            // A new login during DISCONNECT_REQ: finish that first, so the
+            // parent gets the `disconnected` it waits for.
+            self.finish_close();
         }
         if !valid_localpart(&attempt.id) {
             self.log("the ID is not a valid XMPP user name");

@@ -1,12 +1,20 @@
 //! Parent requests (SUBSCRIBE, UNSUBSCRIBE, SUBSCRIPTIONS_REQ) and our own
-//! pubsub requests (re-subscribe, final unsubscribe): each is queued while
-//! connecting, matched to its iq reply, timed out, and answered exactly once.
+//! pubsub requests (re-subscribe, final unsubscribe, clean-up). Each parent
+//! request is answered exactly once: queued while connecting, matched to its
+//! iq reply (same id, from the JID we asked), timed out, or answered
+//! `not-connected` when its connection goes away.
 
 use super::settings::valid_text;
 use super::{Millis, Phase, Tunnel};
 use crate::protocol::{format, node_error, MsgType};
 use crate::xml::Element;
-use crate::xmpp::{pubsub, stanza};
+use crate::xmpp::{jid, pubsub, stanza};
+
+/// Parent requests in flight or queued at once; more are refused with
+/// `resource-constraint` (a parent cannot make the tunnel grow without bound).
+const MAX_REQUESTS: usize = 1024;
+/// Nodes one tunnel may hold.
+const MAX_SUBSCRIPTIONS: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -15,14 +23,41 @@ pub(super) enum Kind {
     Subscriptions,
     /// After a new session: a node the parent had subscribed before.
     Resubscribe(String),
-    /// DISCONNECT_REQ: unsubscribe before closing.
+    /// DISCONNECT_REQ: unsubscribe before closing (answered `8|node`, as the
+    /// legacy tunnel did).
     Final(String),
+    /// A node left subscribed at the server by a lost connection.
+    Cleanup(String),
+}
+
+impl Kind {
+    fn node(&self) -> Option<&str> {
+        match self {
+            Kind::Subscriptions => None,
+            Kind::Subscribe(n) | Kind::Unsubscribe(n) | Kind::Resubscribe(n) | Kind::Final(n) | Kind::Cleanup(n) => {
+                Some(n)
+            }
+        }
+    }
+
+    /// How many parent replies the request itself owes.
+    fn own_replies(&self) -> u32 {
+        match self {
+            Kind::Subscribe(_) | Kind::Unsubscribe(_) | Kind::Subscriptions | Kind::Final(_) => 1,
+            Kind::Resubscribe(_) | Kind::Cleanup(_) => 0,
+        }
+    }
 }
 
 struct Pending {
     iq: String,
+    /// The JID asked; the reply must come from it.
+    to: String,
+    conn: u32,
     kind: Kind,
     deadline: Millis,
+    /// Identical parent requests that arrived meanwhile and share the outcome.
+    also: u32,
 }
 
 #[derive(Default)]
@@ -30,6 +65,8 @@ pub(super) struct Requests {
     pending: Vec<Pending>,
     /// Parent requests that arrived while connecting.
     queued: Vec<Kind>,
+    /// Random per connection, so ids cannot be guessed by other accounts.
+    prefix: String,
     seq: u32,
 }
 
@@ -38,25 +75,32 @@ impl Requests {
         self.pending.iter().map(|p| p.deadline).min()
     }
 
-    fn take(&mut self, iq: &str) -> Option<Kind> {
-        let i = self.pending.iter().position(|p| p.iq == iq)?;
-        Some(self.pending.remove(i).kind)
+    pub fn set_prefix(&mut self, random: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        self.prefix = random.iter().flat_map(|b| [HEX[(b >> 4) as usize] as char, HEX[(b & 15) as usize] as char]).collect();
+        self.seq = 0;
+    }
+
+    fn new_id(&mut self) -> String {
+        self.seq = self.seq.wrapping_add(1);
+        let mut id = self.prefix.clone();
+        id.push('-');
+        id.push_str(&self.seq.to_string());
+        id
     }
 
     fn any(&self, f: impl Fn(&Kind) -> bool) -> bool {
         self.pending.iter().any(|p| f(&p.kind))
     }
+}
 
-    pub fn clear_final(&mut self) {
-        self.pending.retain(|p| !matches!(p.kind, Kind::Final(_)));
-    }
-
-    fn new_id(&mut self) -> String {
-        self.seq = self.seq.wrapping_add(1);
-        let mut id = String::from("t");
-        id.push_str(&self.seq.to_string());
-        id
-    }
+/// How a request ended.
+enum Outcome<'a> {
+    Ok(Option<&'a Element>),
+    /// The server's stanza error.
+    Error(&'a Element),
+    /// No server answer: our own condition.
+    Failed(&'static str, &'static str),
 }
 
 impl Tunnel {
@@ -73,143 +117,197 @@ impl Tunnel {
     }
 
     fn parent_request(&mut self, now: Millis, kind: Kind) {
-        if let Kind::Subscribe(n) | Kind::Unsubscribe(n) = &kind {
-            if !valid_text(n) {
-                return self.reply_error(&kind, "bad-request", "the node name is empty or holds characters XMPP cannot carry");
-            }
+        if kind.node().is_some_and(|n| !valid_text(n)) {
+            return self.reply(&kind, 1, Outcome::Failed("bad-request", "the node name is empty or holds characters XMPP cannot carry"));
+        }
+        let full = self.requests.pending.len() + self.requests.queued.len() >= MAX_REQUESTS
+            || matches!(&kind, Kind::Subscribe(n) if self.subs.len() >= MAX_SUBSCRIPTIONS && !self.subs.contains(n));
+        if full {
+            return self.reply(&kind, 1, Outcome::Failed("resource-constraint", "too many subscriptions or requests"));
         }
         match self.phase {
             Phase::Connected => self.dispatch(now, kind),
             Phase::Connecting | Phase::Resubscribing => self.requests.queued.push(kind),
-            _ => self.reply_error(&kind, "not-connected", "the tunnel is not connected"),
+            Phase::Idle => {
+                // No server to tell now; make sure the next session neither
+                // renews it nor keeps a leftover subscription.
+                if let Kind::Unsubscribe(n) = &kind {
+                    self.subs.retire(n);
+                }
+                self.reply(&kind, 1, Outcome::Failed("not-connected", "the tunnel is not connected"))
+            }
+            Phase::Unsubscribing { .. } | Phase::Closing { .. } => {
+                self.reply(&kind, 1, Outcome::Failed("not-connected", "the tunnel is disconnecting"))
+            }
         }
     }
 
-    /// Sends a parent request now, or answers it at once when there is
-    /// nothing to ask the server.
+    /// Sends a parent request, answers it at once when there is nothing to
+    /// ask, or attaches it to an identical request already on its way (a
+    /// second subscription would duplicate every event).
     fn dispatch(&mut self, now: Millis, kind: Kind) {
         if let Kind::Subscribe(n) = &kind {
-            // Already subscribed: a second subscription would duplicate events.
             if self.subs.contains(n) {
-                return self.reply_ok(&kind, None);
+                return self.reply(&kind, 1, Outcome::Ok(None));
             }
+        }
+        let same = |p: &Pending| match (&p.kind, &kind) {
+            (Kind::Subscribe(a) | Kind::Resubscribe(a), Kind::Subscribe(b)) => a == b,
+            (Kind::Unsubscribe(a), Kind::Unsubscribe(b)) => a == b,
+            _ => false,
+        };
+        if let Some(p) = self.requests.pending.iter_mut().find(|p| same(p)) {
+            p.also += 1;
+            return;
         }
         self.send_request(now, kind);
     }
 
     fn send_request(&mut self, now: Millis, kind: Kind) {
-        let (Some(service), Some(jid)) =
-            (self.settings.pubsub_service(), self.conn.as_ref().and_then(|c| c.jid.clone()))
+        let (Some(service), Some((conn, me))) =
+            (self.settings.pubsub_service(), self.conn.as_ref().and_then(|c| Some((c.id, c.jid.clone()?))))
         else {
-            return self.reply_error(&kind, "not-connected", "the tunnel is not connected");
+            let times = kind.own_replies();
+            return self.reply(&kind, times, Outcome::Failed("not-connected", "the tunnel is not connected"));
         };
         let id = self.requests.new_id();
         let iq = match &kind {
-            Kind::Subscribe(n) | Kind::Resubscribe(n) => pubsub::subscribe(&id, &service, n, &jid),
-            Kind::Unsubscribe(n) | Kind::Final(n) => pubsub::unsubscribe(&id, &service, n, &jid),
+            Kind::Subscribe(n) | Kind::Resubscribe(n) => pubsub::subscribe(&id, &service, n, &me),
+            Kind::Unsubscribe(n) | Kind::Final(n) => pubsub::unsubscribe(&id, &service, n, &me, self.subs.subid(n)),
+            Kind::Cleanup(n) => pubsub::unsubscribe(&id, &service, n, &me, None),
             Kind::Subscriptions => pubsub::subscriptions(&id, &service),
         };
         self.send(iq);
         let deadline = now + self.settings.request_timeout_ms as Millis;
-        self.requests.pending.push(Pending { iq: id, kind, deadline });
+        self.requests.pending.push(Pending { iq: id, to: service, conn, kind, deadline, also: 0 });
     }
 
-    /// An iq result or error; false if it answers nothing we asked.
+    /// An iq result or error; false if it answers nothing we asked (an
+    /// unknown id, another connection's id, or a sender we did not ask).
     pub(super) fn on_iq_reply(&mut self, now: Millis, el: &Element) -> bool {
-        let Some(kind) = el.attr("id").and_then(|id| self.requests.take(id)) else {
+        let conn = self.conn.as_ref().map(|c| c.id);
+        let (Some(id), Some(from)) = (el.attr("id"), el.attr("from")) else { return false };
+        let Some(i) = self
+            .requests
+            .pending
+            .iter()
+            .position(|p| p.iq == id && Some(p.conn) == conn && jid::same_bare(from, &p.to))
+        else {
             return false;
         };
-        if el.attr("type") == Some("result") {
-            self.reply_ok(&kind, Some(el));
-        } else {
-            let cond = stanza::error_condition(el).to_string();
-            let text = stanza::error_text(el);
-            if let Kind::Subscriptions = kind {
-                self.to_parent(format(MsgType::SubscriptionsReq, &pubsub::error_element(el)));
-            } else {
-                self.reply_error(&kind, &cond, &text);
-            }
-        }
+        let p = self.requests.pending.remove(i);
+        let outcome = if el.attr("type") == Some("result") { Outcome::Ok(Some(el)) } else { Outcome::Error(el) };
+        self.settle(p, outcome);
         self.progress(now);
         true
     }
 
-    fn reply_ok(&mut self, kind: &Kind, result: Option<&Element>) {
-        match kind {
-            Kind::Subscribe(n) => {
-                if let Some(state) = result.and_then(pubsub::subscription_state).filter(|s| *s != "subscribed") {
+    fn settle(&mut self, p: Pending, outcome: Outcome) {
+        let times = p.kind.own_replies() + p.also;
+        match (&p.kind, &outcome) {
+            (Kind::Subscribe(n), Outcome::Ok(r)) | (Kind::Resubscribe(n), Outcome::Ok(r)) => {
+                if let Some(state) = r.and_then(pubsub::subscription_state).filter(|s| *s != "subscribed") {
                     self.log(&["subscription to ", n, " is ", state].concat());
                 }
-                if !self.subs.contains(n) {
-                    self.subs.push(n.clone());
-                }
-                self.to_parent(format(MsgType::Subscribe, n));
+                let subid = r.and_then(pubsub::subscription_id).map(str::to_string);
+                self.subs.add(n, subid);
             }
-            Kind::Unsubscribe(n) => {
-                self.subs.retain(|s| s != n);
-                self.to_parent(format(MsgType::Unsubscribe, n));
+            (Kind::Resubscribe(n), Outcome::Error(_)) => {
+                // The server refused: the parent must know this node is gone
+                // (an unsolicited SUBSCRIBE error, and a LOGGING line).
+                self.subs.remove(n);
+                self.log(&["could not subscribe again to ", n].concat());
+                return self.reply(&p.kind, times.max(1), outcome);
             }
-            Kind::Final(n) => self.to_parent(format(MsgType::Unsubscribe, n)),
-            Kind::Subscriptions => {
-                let list = result.map(pubsub::parse_subscriptions).unwrap_or_default();
-                self.to_parent(format(MsgType::SubscriptionsReq, &subscriptions_json(&list)));
+            (Kind::Resubscribe(n), Outcome::Failed(..)) => {
+                // Unknown outcome: keep it, so that it is renewed or
+                // unsubscribed later rather than forgotten.
+                self.log(&["no answer to subscribing again to ", n].concat());
             }
-            Kind::Resubscribe(_) => {}
+            (Kind::Unsubscribe(n), Outcome::Ok(_)) => self.subs.remove(n),
+            (Kind::Unsubscribe(n) | Kind::Final(n) | Kind::Cleanup(n), Outcome::Error(e)) if not_subscribed(e) => {
+                self.subs.remove(n)
+            }
+            (Kind::Unsubscribe(n), Outcome::Failed(..)) => {
+                // The server may not have heard it: check again next session.
+                self.subs.retire(n)
+            }
+            (Kind::Final(n) | Kind::Cleanup(n), Outcome::Error(_) | Outcome::Failed(..)) => {
+                self.log(&["could not unsubscribe from ", n, "; will try again on the next session"].concat());
+                self.subs.retire(n);
+            }
+            _ => {}
         }
+        self.reply(&p.kind, times, outcome);
     }
 
-    fn reply_error(&mut self, kind: &Kind, condition: &str, text: &str) {
-        match kind {
-            Kind::Subscribe(n) => self.to_parent(node_error(MsgType::Subscribe, n, condition, text)),
-            Kind::Unsubscribe(n) => {
-                // Not subscribed there any more, whatever the reason.
-                if matches!(condition, "item-not-found" | "unexpected-request") {
-                    self.subs.retain(|s| s != n);
-                }
-                self.to_parent(node_error(MsgType::Unsubscribe, n, condition, text))
-            }
-            Kind::Subscriptions => {
-                let kind = if condition == "not-connected" { "wait" } else { "cancel" };
-                let cond = if condition == "not-connected" { "recipient-unavailable" } else { condition };
-                self.to_parent(format(MsgType::SubscriptionsReq, &pubsub::error_xml(kind, cond, text)));
-            }
-            Kind::Resubscribe(n) => {
-                self.subs.retain(|s| s != n);
-                self.log(&["could not subscribe again to ", n, ": ", condition].concat());
-            }
-            Kind::Final(n) => self.log(&["could not unsubscribe from ", n, ": ", condition].concat()),
+    /// Sends `times` identical parent replies for a request of this kind.
+    fn reply(&mut self, kind: &Kind, times: u32, outcome: Outcome) {
+        if times == 0 {
+            return;
         }
+        let msg = match (kind, &outcome) {
+            (Kind::Subscribe(n) | Kind::Resubscribe(n), Outcome::Ok(_)) => format(MsgType::Subscribe, n),
+            (Kind::Unsubscribe(n) | Kind::Final(n), Outcome::Ok(_)) => format(MsgType::Unsubscribe, n),
+            (Kind::Subscriptions, Outcome::Ok(r)) => {
+                let list = r.map(pubsub::parse_subscriptions).unwrap_or_default();
+                format(MsgType::SubscriptionsReq, &subscriptions_json(&list))
+            }
+            (Kind::Subscriptions, Outcome::Error(e)) => format(MsgType::SubscriptionsReq, &pubsub::error_element(e)),
+            (Kind::Subscriptions, Outcome::Failed(cond, text)) => {
+                let (kind, cond) = if *cond == "not-connected" { ("wait", "recipient-unavailable") } else { ("cancel", *cond) };
+                format(MsgType::SubscriptionsReq, &pubsub::error_xml(kind, cond, text))
+            }
+            (Kind::Subscribe(n) | Kind::Resubscribe(n) | Kind::Unsubscribe(n) | Kind::Final(n), _) => {
+                let t = if matches!(kind, Kind::Unsubscribe(_) | Kind::Final(_)) { MsgType::Unsubscribe } else { MsgType::Subscribe };
+                match &outcome {
+                    Outcome::Error(e) => node_error(t, n, stanza::error_condition(e), &stanza::error_text(e)),
+                    Outcome::Failed(c, text) => node_error(t, n, c, text),
+                    Outcome::Ok(_) => return,
+                }
+            }
+            (Kind::Cleanup(_), _) => return,
+        };
+        for _ in 1..times {
+            self.to_parent(msg.clone());
+        }
+        self.to_parent(msg);
     }
 
     /// Moves the phase on when the requests it waits for are all answered.
     fn progress(&mut self, now: Millis) {
         match self.phase {
-            Phase::Resubscribing if !self.requests.any(|k| matches!(k, Kind::Resubscribe(_))) => {
-                self.now_connected(now)
-            }
-            Phase::Unsubscribing { .. } if !self.requests.any(|k| matches!(k, Kind::Final(_))) => {
-                self.begin_close(now)
-            }
+            Phase::Resubscribing if !self.requests.any(|k| matches!(k, Kind::Resubscribe(_))) => self.now_connected(now),
+            Phase::Unsubscribing { .. } if !self.requests.any(|k| matches!(k, Kind::Final(_))) => self.begin_close(now),
             _ => {}
         }
     }
 
-    /// On a new session: subscribe again. True if anything was sent.
+    /// On a ready session: clean up leftovers, then renew the parent's
+    /// subscriptions. True if any renewal was sent.
     pub(super) fn resubscribe(&mut self, now: Millis) -> bool {
-        let nodes = self.subs.clone();
-        for n in &nodes {
-            self.send_request(now, Kind::Resubscribe(n.clone()));
+        for n in self.subs.take_stale() {
+            self.send_request(now, Kind::Cleanup(n));
         }
-        !nodes.is_empty()
+        let subs = self.subs.active();
+        for s in &subs {
+            self.send_request(now, Kind::Resubscribe(s.node.clone()));
+        }
+        !subs.is_empty()
     }
 
     /// DISCONNECT_REQ and unload: unsubscribe every node. True if any.
     pub(super) fn send_final_unsubscribes(&mut self, now: Millis) -> bool {
-        let nodes = core::mem::take(&mut self.subs);
-        for n in &nodes {
-            self.send_request(now, Kind::Final(n.clone()));
+        for n in self.subs.take_stale() {
+            self.send_request(now, Kind::Cleanup(n));
         }
-        !nodes.is_empty()
+        let subs = self.subs.active();
+        for s in &subs {
+            self.send_request(now, Kind::Final(s.node.clone()));
+        }
+        // Forgotten only once sent: send_request needed their subids.
+        self.subs.take_active();
+        !subs.is_empty()
     }
 
     pub(super) fn send_queued(&mut self, now: Millis) {
@@ -218,15 +316,19 @@ impl Tunnel {
         }
     }
 
-    /// The connection is gone: every open parent request gets its error reply.
-    pub(super) fn fail_requests(&mut self) {
-        let pending = core::mem::take(&mut self.requests.pending);
-        let queued = core::mem::take(&mut self.requests.queued);
-        for kind in pending.into_iter().map(|p| p.kind).chain(queued) {
-            match kind {
-                Kind::Resubscribe(_) | Kind::Final(_) => {}
-                k => self.reply_error(&k, "not-connected", "the connection was lost before the server answered"),
-            }
+    /// Queued parent requests get `not-connected`.
+    pub(super) fn fail_queued(&mut self) {
+        for kind in core::mem::take(&mut self.requests.queued) {
+            self.reply(&kind, 1, Outcome::Failed("not-connected", "the connection was lost before the request was sent"));
+        }
+    }
+
+    /// The connection `conn` is gone: its requests can never be answered.
+    pub(super) fn abandon_requests(&mut self, conn: u32) {
+        let (gone, keep): (Vec<_>, Vec<_>) = core::mem::take(&mut self.requests.pending).into_iter().partition(|p| p.conn == conn);
+        self.requests.pending = keep;
+        for p in gone {
+            self.settle(p, Outcome::Failed("not-connected", "the connection was lost before the server answered"));
         }
     }
 
@@ -238,10 +340,16 @@ impl Tunnel {
             return;
         }
         for p in expired {
-            self.reply_error(&p.kind, "remote-server-timeout", "the server did not answer in time");
+            self.settle(p, Outcome::Failed("remote-server-timeout", "the server did not answer in time"));
         }
         self.progress(now);
     }
+}
+
+/// The server says there is no such subscription (any more).
+fn not_subscribed(e: &Element) -> bool {
+    matches!(stanza::error_condition(e), "item-not-found" | "unexpected-request")
+        || e.child_any_ns("error").is_some_and(|er| er.elements().any(|c| c.name == "not-subscribed"))
 }
 
 /// The SUBSCRIPTIONS_REQ reply: a JSON array of {node, jid, subscription, subid}.
@@ -269,7 +377,7 @@ fn subscriptions_json(list: &[pubsub::Subscription]) -> String {
 }
 
 /// A JSON string literal (RFC 8259 escaping).
-pub(crate) fn json_str(out: &mut String, v: &str) {
+fn json_str(out: &mut String, v: &str) {
     out.push('"');
     for c in v.chars() {
         match c {

@@ -5,6 +5,9 @@
 use crate::config::Config;
 use crate::protocol::{PingSettings, Transport};
 
+pub const MIN_REQUEST_TIMEOUT_MS: u32 = 500;
+pub const MIN_PING_INTERVAL_MS: u32 = 1000;
+
 pub struct Settings {
     pub id: Option<String>,
     pub password: Option<String>,
@@ -44,16 +47,24 @@ impl Settings {
         }
     }
 
-    pub fn apply_ping(&mut self, p: PingSettings) {
+    /// Applies type 15; values below the minimums (a zero timeout would fail
+    /// every request at once) are raised to them. True if any was raised.
+    pub fn apply_ping(&mut self, p: PingSettings) -> bool {
+        let mut raised = false;
+        let mut at_least = |v: u32, min: u32| {
+            raised |= v < min;
+            v.max(min)
+        };
         if let Some(v) = p.request_timeout_ms {
-            self.request_timeout_ms = v;
+            self.request_timeout_ms = at_least(v, MIN_REQUEST_TIMEOUT_MS);
         }
         if let Some(v) = p.ping_interval_ms {
-            self.ping_interval_ms = v;
+            self.ping_interval_ms = at_least(v, MIN_PING_INTERVAL_MS);
         }
         if let Some(v) = p.max_retry {
             self.ping_max_retry = v;
         }
+        raised
     }
 }
 

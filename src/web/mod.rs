@@ -40,13 +40,10 @@ pub fn start(config_text: Option<String>) {
     let location = window.location();
     let page_url = location.href().unwrap_or_default();
     let own_origin = location.origin().unwrap_or_default();
-    let (cfg, mut problems) = match config_text {
+    let (cfg, problems) = match config_text {
         Some(t) => Config::parse(&t),
-        None => (Config::default(), Vec::new()),
+        None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
     };
-    if problems.is_empty() && cfg == Config::default() {
-        problems.push("no config.json beside the tunnel page: using the defaults".into());
-    }
     let entropy = Box::new(|buf: &mut [u8]| {
         if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
             let _ = c.get_random_values_with_u8_array(buf);

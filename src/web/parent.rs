@@ -85,9 +85,15 @@ pub(crate) fn listen(window: &Window, shell: &ShellRef, own_origin: String) -> E
             }
             s.parent.verified = Some(origin);
         }
-        match e.data().as_string() {
-            Some(text) => with(&shell, |s, now| s.tunnel.handle_parent(now, &text)),
-            None => with(&shell, |s, _| s.tunnel.log_parent_problem("ignored a parent message that is not a string")),
-        }
+        let data = e.data();
+        with(&shell, |s, now| match data.dyn_ref::<js_sys::JsString>() {
+            // Measured before copying into wasm memory (a UTF-16 unit is at
+            // least one byte); the core checks the exact byte length.
+            Some(j) if j.length() as usize > s.tunnel.config().max_parent_message_bytes => {
+                s.tunnel.log_parent_problem("ignored a parent message over the size limit")
+            }
+            Some(_) => s.tunnel.handle_parent(now, &data.as_string().unwrap_or_default()),
+            None => s.tunnel.log_parent_problem("ignored a parent message that is not a string"),
+        })
     })
 }

@@ -36,10 +36,19 @@ impl Socket {
             }),
             on("message", |shell, conn, _, e| {
                 let Some(e) = e.dyn_ref::<MessageEvent>() else { return };
-                // RFC 7395 allows only text frames; a binary one is a
-                // protocol error the core reports like malformed XML.
-                let text = e.data().as_string().unwrap_or_default();
-                with(shell, |s, now| s.tunnel.handle_message(now, conn, &text))
+                let data = e.data();
+                with(shell, |s, now| {
+                    // Measured before copying into wasm memory: a huge frame
+                    // must not be able to exhaust it.
+                    let units = data.dyn_ref::<js_sys::JsString>().map_or(0, |j| j.length() as usize);
+                    if units > s.tunnel.config().max_stanza_bytes {
+                        return s.tunnel.handle_oversized(now, conn);
+                    }
+                    // RFC 7395 allows only text frames; a binary one reads as
+                    // empty, which the core reports as malformed.
+                    let text = data.as_string().unwrap_or_default();
+                    s.tunnel.handle_message(now, conn, &text)
+                })
             }),
             on("close", |shell, conn, _, e| {
                 let code = e.dyn_ref::<CloseEvent>().map_or(1006, |c| c.code());

@@ -73,7 +73,7 @@ impl Element {
     /// Serializes this element as a standalone document fragment: the root
     /// declares its namespace, children declare theirs where it changes.
     pub fn write_to(&self, out: &mut String) {
-        self.write_in(out, "");
+        self.write_in(out, "", &mut Vec::new());
     }
 
     pub fn to_xml(&self) -> String {
@@ -83,7 +83,9 @@ impl Element {
     }
 
     // Depth is bounded by the reader's limit, so recursion is safe.
-    fn write_in(&self, out: &mut String, parent_ns: &str) {
+    // `declared`: prefixes declared by ancestors in this serialization.
+    fn write_in<'a>(&'a self, out: &mut String, parent_ns: &str, declared: &mut Vec<(&'a str, &'a str)>) {
+        let scope = declared.len();
         out.push('<');
         out.push_str(&self.name);
         if self.ns != parent_ns {
@@ -93,11 +95,16 @@ impl Element {
         }
         for a in &self.attrs {
             if let (Some(ns), Some((prefix, _))) = (&a.ns, a.name.split_once(':')) {
-                out.push_str(" xmlns:");
-                out.push_str(prefix);
-                out.push_str("='");
-                escape_attr(out, ns);
-                out.push('\'');
+                // Declare each prefix once, where no ancestor did already.
+                let known = declared.iter().rev().find(|(p, _)| *p == prefix).map(|(_, n)| *n);
+                if known != Some(ns.as_str()) {
+                    declared.push((prefix, ns));
+                    out.push_str(" xmlns:");
+                    out.push_str(prefix);
+                    out.push_str("='");
+                    escape_attr(out, ns);
+                    out.push('\'');
+                }
             }
             out.push(' ');
             out.push_str(&a.name);
@@ -107,18 +114,20 @@ impl Element {
         }
         if self.children.is_empty() {
             out.push_str("/>");
+            declared.truncate(scope);
             return;
         }
         out.push('>');
         for n in &self.children {
             match n {
-                Node::Element(e) => e.write_in(out, &self.ns),
+                Node::Element(e) => e.write_in(out, &self.ns, declared),
                 Node::Text(t) => escape_text(out, t),
             }
         }
         out.push_str("</");
         out.push_str(&self.name);
         out.push('>');
+        declared.truncate(scope);
     }
 }
 
@@ -141,6 +150,11 @@ mod tests {
             "<x xmlns='urn:x' xmlns:p='urn:p' p:k='v' xml:lang='en'>a&amp;b&lt;c</x>"
         );
         assert_eq!(round("<x q=\"it's\"/>"), "<x q='it&apos;s'/>");
+        // One declaration per prefix: a second one would be a duplicate attribute.
+        let atom = "<link xmlns='urn:atom' xmlns:xl='urn:xlink' xl:type='simple' xl:href='u'><a xl:role='r'/></link>";
+        let out = round(atom);
+        assert_eq!(out, "<link xmlns='urn:atom' xmlns:xl='urn:xlink' xl:type='simple' xl:href='u'><a xl:role='r'/></link>");
+        assert_eq!(round(&out), out, "re-parses to the same thing");
     }
 
     #[test]

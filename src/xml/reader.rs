@@ -22,6 +22,13 @@ impl Limits {
     pub const PARENT: Limits = Limits { max_bytes: 16 << 10, max_depth: 4 };
 }
 
+/// Attributes (namespace declarations included) on one element, and
+/// namespace declarations in scope at once: real stanzas use a handful;
+/// without a cap, hostile input makes the duplicate and prefix lookups
+/// quadratic (seconds of a blocked tab for one megabyte).
+const MAX_ATTRS: usize = 64;
+const MAX_DECLS_IN_SCOPE: usize = 128;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum XmlError {
@@ -42,6 +49,8 @@ pub enum XmlError {
     UnboundPrefix,
     TooDeep,
     TooLarge,
+    /// Too many attributes or namespace declarations.
+    TooManyAttributes,
 }
 
 impl XmlError {
@@ -57,6 +66,7 @@ impl XmlError {
             XmlError::UnboundPrefix => "XML with an undeclared namespace prefix",
             XmlError::TooDeep => "XML nested too deeply",
             XmlError::TooLarge => "XML too large",
+            XmlError::TooManyAttributes => "XML with too many attributes",
         }
     }
 }
@@ -185,7 +195,10 @@ fn start(s: &BytesStart, scopes: &mut Scopes) -> Result<Element, XmlError> {
     let mut pushed = 0;
     let mut attrs = Vec::new();
     let mut prefixed = false;
-    for a in s.attributes() {
+    for (i, a) in s.attributes().enumerate() {
+        if i >= MAX_ATTRS {
+            return Err(XmlError::TooManyAttributes);
+        }
         let a = a.map_err(|_| XmlError::Malformed)?;
         let key = utf8(a.key.as_ref())?;
         let value = a.unescape_value().map_err(|e| match e {
@@ -210,6 +223,9 @@ fn start(s: &BytesStart, scopes: &mut Scopes) -> Result<Element, XmlError> {
         }
     }
     scopes.marks.push(pushed);
+    if scopes.decls.len() > MAX_DECLS_IN_SCOPE {
+        return Err(XmlError::TooManyAttributes);
+    }
     if prefixed {
         for a in attrs.iter_mut() {
             if let Some((p, _)) = a.name.split_once(':') {
@@ -285,6 +301,11 @@ mod tests {
             ("<a b=1/>", XmlError::Malformed),
             ("< a/>", XmlError::Malformed),
         ];
+        let many = format!("<a {}/>", (0..65).map(|i| format!("a{i}='1'")).collect::<String>());
+        assert_eq!(p(&many).err(), Some(XmlError::TooManyAttributes));
+        let decls: String = (0..60).map(|i| format!(" xmlns:p{i}='urn:{i}'")).collect();
+        let nested = format!("<a{decls}><b{decls}><c{decls}/></b></a>");
+        assert_eq!(p(&nested).err(), Some(XmlError::TooManyAttributes));
         for (input, want) in cases {
             assert_eq!(p(input).err(), Some(*want), "{input}");
         }

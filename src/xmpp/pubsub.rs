@@ -6,19 +6,29 @@ use super::stanza;
 use crate::xml::{Element, Node};
 
 pub fn subscribe(id: &str, service: &str, node: &str, jid: &str) -> String {
-    request(id, "set", service, "subscribe", Some(node), Some(jid))
+    request(id, "set", service, "subscribe", Some(node), Some(jid), None)
 }
 
-pub fn unsubscribe(id: &str, service: &str, node: &str, jid: &str) -> String {
-    request(id, "set", service, "unsubscribe", Some(node), Some(jid))
+/// With the subid when the service gave one (required where a JID may hold
+/// several subscriptions to a node).
+pub fn unsubscribe(id: &str, service: &str, node: &str, jid: &str, subid: Option<&str>) -> String {
+    request(id, "set", service, "unsubscribe", Some(node), Some(jid), subid)
 }
 
 /// All our subscriptions at the service.
 pub fn subscriptions(id: &str, service: &str) -> String {
-    request(id, "get", service, "subscriptions", None, None)
+    request(id, "get", service, "subscriptions", None, None, None)
 }
 
-fn request(id: &str, kind: &'static str, service: &str, op: &'static str, node: Option<&str>, jid: Option<&str>) -> String {
+fn request(
+    id: &str,
+    kind: &'static str,
+    service: &str,
+    op: &'static str,
+    node: Option<&str>,
+    jid: Option<&str>,
+    subid: Option<&str>,
+) -> String {
     let mut w = stanza::iq(kind, id, Some(service));
     w.open("pubsub").attr("xmlns", ns::PUBSUB);
     w.open(op);
@@ -27,6 +37,9 @@ fn request(id: &str, kind: &'static str, service: &str, op: &'static str, node: 
     }
     if let Some(j) = jid {
         w.attr("jid", j);
+    }
+    if let Some(s) = subid {
+        w.attr("subid", s);
     }
     w.finish()
 }
@@ -59,6 +72,11 @@ pub fn parse_subscriptions(result: &Element) -> Vec<Subscription> {
 /// (`subscribed`, `pending`, `unconfigured`); servers may omit it.
 pub fn subscription_state(result: &Element) -> Option<&str> {
     result.child("pubsub", ns::PUBSUB)?.child("subscription", ns::PUBSUB)?.attr("subscription")
+}
+
+/// The subid in a subscribe result, if the service gave one.
+pub fn subscription_id(result: &Element) -> Option<&str> {
+    result.child("pubsub", ns::PUBSUB)?.child("subscription", ns::PUBSUB)?.attr("subid")
 }
 
 /// What a notification `<message>` carries.

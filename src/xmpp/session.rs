@@ -187,9 +187,11 @@ impl Session {
                 }
                 Ok(Step::Nothing)
             }
+            // Anything else during binding (a server ping, say) goes up to
+            // be answered or relayed like any stanza.
             State::Bind { id, needs_session } => {
                 if !is_reply(&el, id) {
-                    return Ok(Step::Nothing);
+                    return Ok(Step::Stanza(el));
                 }
                 if el.attr("type") != Some("result") {
                     return Err(SessionError::Bind(stanza::error_condition(&el).to_string()));
@@ -213,7 +215,7 @@ impl Session {
             }
             State::LegacySession { id, jid } => {
                 if !is_reply(&el, id) {
-                    return Ok(Step::Nothing);
+                    return Ok(Step::Stanza(el));
                 }
                 if el.attr("type") != Some("result") {
                     return Err(SessionError::Bind(stanza::error_condition(&el).to_string()));

@@ -6,3 +6,4 @@ mod pubsub;
 mod session;
 mod tunnel;
 mod tunnel_pubsub;
+mod tunnel_requests;

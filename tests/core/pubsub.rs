@@ -18,7 +18,8 @@ fn requests() {
         "<iq xmlns='jabber:client' type='set' id='s1' to='pubsub.d'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
          <subscribe node='/finesse/api/User/1&amp;2' jid='a@d/r&apos;'/></pubsub></iq>"
     );
-    assert!(unsubscribe("u1", "p", "n", "j").contains("<unsubscribe node='n' jid='j'/>"));
+    assert!(unsubscribe("u1", "p", "n", "j", None).contains("<unsubscribe node='n' jid='j'/>"));
+    assert!(unsubscribe("u1", "p", "n", "j", Some("s&1")).contains("<unsubscribe node='n' jid='j' subid='s&amp;1'/>"));
     assert_eq!(
         subscriptions("l1", "p"),
         "<iq xmlns='jabber:client' type='get' id='l1' to='p'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\

@@ -146,8 +146,8 @@ fn bind_without_resource_and_bind_errors() {
     outputs(&mut s);
     s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>")).unwrap();
     assert_eq!(sent(&mut s), "<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
-    // Unrelated stanzas while binding are skipped, not fatal.
-    assert_eq!(s.element(el("<presence xmlns='jabber:client'/>")), Ok(Step::Nothing));
+    // Other stanzas while binding go up (a server ping must be answered).
+    assert!(matches!(s.element(el("<presence xmlns='jabber:client'/>")), Ok(Step::Stanza(_))));
     let e = s.element(el("<iq xmlns='jabber:client' type='error' id='bind'><error type='cancel'>\
                           <not-allowed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"));
     assert_eq!(e, Err(SessionError::Bind("not-allowed".into())));

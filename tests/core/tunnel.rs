@@ -10,7 +10,7 @@ pub const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.j
 pub const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
     <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>\
     </stream:features>";
-const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d.example' id='s1' version='1.0'/>";
+pub const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d.example' id='s1' version='1.0'/>";
 
 pub struct Harness {
     pub t: Tunnel,

@@ -33,10 +33,10 @@ fn subscribe_reply_and_byte_exact_events() {
     let sent = h.take_sent();
     assert_eq!(
         sent,
-        ["<iq xmlns='jabber:client' type='set' id='t1' to='pubsub.d.example'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+        ["<iq xmlns='jabber:client' type='set' id='07070707-1' to='pubsub.d.example'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
           <subscribe node='/finesse/api/User/1001001' jid='agent1@d.example/desk'/></pubsub></iq>"]
     );
-    h.server("<iq xmlns='jabber:client' type='result' id='t1'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+    h.server("<iq xmlns='jabber:client' type='result' id='07070707-1' from='pubsub.d.example'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
               <subscription node='/finesse/api/User/1001001' jid='agent1@d.example/desk' subscription='subscribed'/></pubsub></iq>");
     assert_eq!(h.take_parent(), ["7|/finesse/api/User/1001001"]);
     h.server(&event(
@@ -75,7 +75,7 @@ fn subscribe_errors_and_timeouts_get_exactly_one_reply() {
     let mut h = connected();
     h.parent("7|/missing");
     let id = h.last_id();
-    h.server(&format!("<iq xmlns='jabber:client' type='error' id='{id}'><error type='cancel'>\
+    h.server(&format!("<iq xmlns='jabber:client' type='error' id='{id}' from='pubsub.d.example'><error type='cancel'>\
                        <item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"));
     assert_eq!(
         h.take_parent(),
@@ -181,7 +181,7 @@ fn unsubscribe_and_subscription_list() {
     assert_eq!(h.take_parent(), ["8|/a"]);
     h.parent("14|");
     let id = h.last_id();
-    h.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}'><pubsub xmlns='http://jabber.org/protocol/pubsub'><subscriptions>\
+    h.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}' from='pubsub.d.example'><pubsub xmlns='http://jabber.org/protocol/pubsub'><subscriptions>\
                        <subscription node='/b' jid='agent1@d.example/desk' subscription='subscribed' subid='x\"1'/></subscriptions></pubsub></iq>"));
     assert_eq!(
         h.take_parent(),
@@ -189,7 +189,7 @@ fn unsubscribe_and_subscription_list() {
     );
     h.parent("14|");
     let id = h.last_id();
-    h.server(&format!("<iq xmlns='jabber:client' type='error' id='{id}'><error type='cancel'>\
+    h.server(&format!("<iq xmlns='jabber:client' type='error' id='{id}' from='pubsub.d.example'><error type='cancel'>\
                        <feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"));
     assert_eq!(h.take_parent(), ["14|<error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"]);
 }
@@ -245,7 +245,11 @@ fn disconnect_req_when_the_server_does_not_answer() {
     h.take_parent();
     h.parent("11|");
     h.advance(10_000);
-    assert_eq!(h.take_parent(), ["4|unloading", "3|desk", "4|disconnecting"]);
+    let p = h.take_parent();
+    assert_eq!(p[0], "4|unloading");
+    assert!(p[1].starts_with("13|could not unsubscribe from /a"), "{p:?}");
+    assert!(p[2].starts_with("8|/a|<ApiErrors><ApiError><ErrorType>remote-server-timeout"), "{p:?}");
+    assert_eq!(&p[3..], ["3|desk", "4|disconnecting"]);
     h.advance(2_000);
     assert_eq!(h.take_parent(), ["3|desk", "4|disconnected"]);
     assert_eq!(h.closed.len(), 1);
