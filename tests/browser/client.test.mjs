@@ -77,3 +77,26 @@ test("requests before connecting reject with 'not-connected'", async () => {
   `);
   assert.equal(r, "not-connected");
 });
+
+test("a tunnel that never loads rejects ready() instead of hanging", async () => {
+  const r = await page.evaluate(async () => {
+    const t = new window.TunnelClient({ tunnelUrl: "http://127.0.0.1:9/nothing/", timeoutMs: 1500 });
+    const sub = await t.subscribe("/x").then(() => "ok", (e) => e.condition);
+    t.destroy();
+    return sub;
+  });
+  assert.equal(r, "timeout");
+});
+
+test("connect() twice with the same options does not log in again", async () => {
+  const r = await inPage(`
+    const opts = { id: "agent3", password: "agent3-pw", domain: arg, resource: "twice" };
+    const statuses = [];
+    t.on("status", (s) => statuses.push(s));
+    await t.connect(opts);
+    const again = await t.connect(opts);
+    await t.disconnect();
+    return { again, connecting: statuses.filter((s) => s === "connecting").length };
+  `, stack.server.domain);
+  assert.deepEqual(r, { again: "connected", connecting: 1 }, "no second login");
+});

@@ -8,7 +8,7 @@ export declare const MessageType: Readonly<{
 
 export type TunnelStatus =
   | "new" | "loaded" | "connecting" | "connected" | "disconnecting" | "disconnected"
-  | "reconnecting" | "unloading" | "conflict" | "unauthorized";
+  | "reconnecting" | "unloading" | "conflict" | "unauthorized" | "destroyed";
 
 export interface ConnectOptions {
   /** User part of the JID (the tunnel lower-cases it). */
@@ -61,7 +61,11 @@ export interface Listeners {
 }
 
 export declare class TunnelClient {
-  constructor(options: { tunnelUrl: string; container?: Element; timeoutMs?: number });
+  /**
+   * `timeoutMs` (default 20 s) bounds loading the tunnel and each request;
+   * `connectTimeoutMs` (default 45 s) bounds `connect`.
+   */
+  constructor(options: { tunnelUrl: string; container?: Element; timeoutMs?: number; connectTimeoutMs?: number });
   readonly iframe: HTMLIFrameElement;
   readonly tunnelOrigin: string;
   readonly status: TunnelStatus;
@@ -69,8 +73,12 @@ export declare class TunnelClient {
   readonly resource: string | null;
   /** What the tunnel announced (extension 100). */
   readonly extensions: { protocol: number; extensions: string[] } | null;
+  /** Resolves at `loaded`; rejects (condition `timeout`) if the tunnel page never loads. */
   ready(): Promise<void>;
-  /** Resolves at `connected`; rejects with a TunnelError whose condition is the failing status. */
+  /**
+   * Resolves at `connected` (at once when already connected with the same
+   * options); rejects with a TunnelError whose condition is the failing status.
+   */
   connect(options: ConnectOptions): Promise<TunnelStatus>;
   subscribe(node: string): Promise<string>;
   unsubscribe(node: string): Promise<string>;
@@ -78,5 +86,6 @@ export declare class TunnelClient {
   disconnect(): Promise<TunnelStatus>;
   on<K extends keyof Listeners>(kind: K, listener: Listeners[K]): () => void;
   send(type: number, payload: string): void;
+  /** Removes the iframe and listeners; everything pending rejects (`destroyed`). */
   destroy(): void;
 }

@@ -30,18 +30,24 @@ const errorOf = (xml) => {
 
 export class TunnelClient {
   /**
-   * @param {{tunnelUrl: string, container?: Element, timeoutMs?: number}} options
+   * @param {{tunnelUrl: string, container?: Element, timeoutMs?: number, connectTimeoutMs?: number}} options
+   * `timeoutMs` bounds loading and each request; `connectTimeoutMs` a login
+   * (longer than the tunnel's own 30 s connect timeout, so the tunnel's
+   * verdict arrives first).
    */
-  constructor({ tunnelUrl, container = document.body, timeoutMs = 20000 }) {
+  constructor({ tunnelUrl, container = document.body, timeoutMs = 20000, connectTimeoutMs = 45000 }) {
     const url = new URL(tunnelUrl, location.href);
     this.tunnelOrigin = url.origin;
     this.timeoutMs = timeoutMs;
+    this.connectTimeoutMs = connectTimeoutMs;
     this.status = "new";
     this.resource = null;
     this.extensions = null;
     this._listeners = { event: [], status: [], presence: [], log: [], message: [] };
     this._pending = new Map(); // "type|node" -> [{resolve, reject, timer}]
+    this._late = new Map(); // "type|node" -> replies still owed to timed-out requests
     this._subscribed = new Set();
+    this._credentials = null;
     this._onMessage = (e) => this._receive(e);
     window.addEventListener("message", this._onMessage);
     this.iframe = document.createElement("iframe");
@@ -49,7 +55,14 @@ export class TunnelClient {
     this.iframe.setAttribute("aria-hidden", "true");
     this.iframe.title = "xmpp-tunnel";
     this.iframe.src = url.href;
-    this._loaded = new Promise((resolve) => (this._resolveLoaded = resolve));
+    this._loaded = new Promise((resolve, reject) => {
+      this._resolveLoaded = resolve;
+      this._rejectLoaded = reject;
+    });
+    this._loaded.catch(() => {}); // callers see the rejection; no unhandled one
+    this._loadTimer = setTimeout(() => {
+      this._rejectLoaded(new TunnelError("the tunnel page did not load (check its URL and allowedOrigins)", "timeout"));
+    }, timeoutMs);
     container.appendChild(this.iframe);
   }
 
@@ -64,7 +77,11 @@ export class TunnelClient {
    */
   async connect({ id, password, domain, resource, pubsubDomain, transport, ping }) {
     await this.ready();
-    const done = this._waitStatus(["connected"], ["unauthorized", "conflict", "disconnected"]);
+    const credentials = JSON.stringify([id, password, domain, resource, pubsubDomain, transport, ping]);
+    // The tunnel ignores a re-send of what it is connected with; so do we.
+    if (this.status === "connected" && credentials === this._credentials) return "connected";
+    this._credentials = credentials;
+    const done = this._waitStatus(["connected"], ["unauthorized", "conflict", "disconnected"], this.connectTimeoutMs);
     if (transport) this._send(T.CONNECTION_TYPE, transport);
     if (ping) this._send(T.DISCONNECT_PROPERTIES, JSON.stringify(ping));
     if (resource) this._send(T.RESOURCEID, resource);
@@ -112,10 +129,17 @@ export class TunnelClient {
   /** Removes the iframe and every listener; pending requests are rejected. */
   destroy() {
     window.removeEventListener("message", this._onMessage);
+    clearTimeout(this._loadTimer);
+    this._rejectLoaded(new TunnelError("client destroyed", "destroyed"));
     for (const [, waiters] of this._pending) {
-      for (const w of waiters) w.reject(new TunnelError("client destroyed", "destroyed"));
+      for (const w of waiters) {
+        clearTimeout(w.timer);
+        w.reject(new TunnelError("client destroyed", "destroyed"));
+      }
     }
     this._pending.clear();
+    this._emit("status", "destroyed");
+    this._listeners = { event: [], status: [], presence: [], log: [], message: [] };
     this.iframe.remove();
   }
 
@@ -141,12 +165,26 @@ export class TunnelClient {
       const key = `${type}|${node}`;
       const waiter = { resolve, reject };
       waiter.timer = setTimeout(() => {
+        // The tunnel still owes this reply; when it comes it must not be
+        // taken for the answer to a later request for the same node.
+        this._late.set(key, (this._late.get(key) || 0) + 1);
         this._settle(key, null, new TunnelError("the tunnel did not answer in time", "timeout"));
       }, this.timeoutMs);
       if (!this._pending.has(key)) this._pending.set(key, []);
       this._pending.get(key).push(waiter);
       this._send(type, node);
     }));
+  }
+
+  // A reply from the tunnel: first pay off replies owed to timed-out
+  // requests, then answer the oldest waiter.
+  _reply(key, value, error) {
+    const late = this._late.get(key);
+    if (late) {
+      if (late === 1) this._late.delete(key); else this._late.set(key, late - 1);
+      return false;
+    }
+    return this._settle(key, value, error);
   }
 
   _settle(key, value, error) {
@@ -159,12 +197,12 @@ export class TunnelClient {
     return true;
   }
 
-  _waitStatus(good, bad) {
+  _waitStatus(good, bad, timeoutMs = this.timeoutMs) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
         reject(new TunnelError("no answer from the tunnel", "timeout"));
-      }, this.timeoutMs);
+      }, timeoutMs);
       const off = this.on("status", (s) => {
         if (good.includes(s)) { clearTimeout(timer); off(); resolve(s); }
         else if (bad.includes(s)) { clearTimeout(timer); off(); reject(new TunnelError(`tunnel ${s}`, s)); }
@@ -186,7 +224,10 @@ export class TunnelClient {
       case T.EVENT: return this._event(payload);
       case T.STATUS:
         this.status = payload;
-        if (payload === "loaded") this._resolveLoaded();
+        if (payload === "loaded") {
+          clearTimeout(this._loadTimer);
+          this._resolveLoaded();
+        }
         return this._emit("status", payload);
       case T.RESOURCEID: this.resource = payload; return;
       case T.PRESENCE: return this._emit("presence", payload);
@@ -195,8 +236,8 @@ export class TunnelClient {
       case T.UNSUBSCRIBE: return this._nodeReply(type, payload);
       case T.SUBSCRIPTIONS_REQ: {
         const key = `${T.SUBSCRIPTIONS_REQ}|`;
-        if (payload.startsWith("[")) return this._settle(key, JSON.parse(payload));
-        return this._settle(key, null, errorOf(payload));
+        if (payload.startsWith("[")) return this._reply(key, JSON.parse(payload));
+        return this._reply(key, null, errorOf(payload));
       }
       case T.HELLO:
         try { this.extensions = JSON.parse(payload); } catch { this.extensions = null; }
@@ -214,14 +255,17 @@ export class TunnelClient {
     if (!isError) {
       if (type === T.SUBSCRIBE) this._subscribed.add(node); else this._subscribed.delete(node);
     }
-    this._settle(`${type}|${node}`, node, isError ? errorOf(payload.slice(cut + 1)) : null);
+    this._reply(`${type}|${node}`, node, isError ? errorOf(payload.slice(cut + 1)) : null);
   }
 
-  // `encodeURI(node)` + payload: match a node we subscribed, else split where
-  // the payload starts (`<` and `{` are always escaped inside encodeURI).
+  // `encodeURI(node)` + payload: match a node we subscribed (or are
+  // subscribing to), else split where the payload starts (`<` and `{` are
+  // always escaped inside encodeURI). Only the first way is exact for every
+  // payload: an empty or plain-text payload of an unknown node is ambiguous.
   _event(raw) {
     let node = null;
-    for (const n of this._subscribed) {
+    const pending = [...this._pending.keys()].filter((k) => k.startsWith(`${T.SUBSCRIBE}|`)).map((k) => k.slice(2));
+    for (const n of new Set([...this._subscribed, ...pending])) {
       const enc = encodeURI(n);
       if (raw.startsWith(enc) && (node === null || enc.length > encodeURI(node).length)) node = n;
     }
