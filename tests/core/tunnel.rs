@@ -97,12 +97,40 @@ impl Harness {
         el.attr("id").unwrap().to_string()
     }
 
+    /// Sends each message to the tunnel, in order.
+    pub fn send_all(&mut self, msgs: &[&str]) {
+        for m in msgs {
+            self.parent(m);
+        }
+    }
+
+    /// Logged in as agent1/desk, with the login's output cleared.
+    pub fn connected() -> Harness {
+        let mut h = Harness::new();
+        h.login("desk");
+        h.take_parent();
+        h.take_sent();
+        h
+    }
+
+    /// SUBSCRIBE `node` and the service's success.
+    pub fn subscribe(&mut self, node: &str) {
+        self.parent(&format!("7|{node}"));
+        let id = self.last_id();
+        self.server(&result(&id));
+    }
+
+    /// The socket dies under the tunnel.
+    pub fn lose_connection(&mut self) {
+        let c = self.conn.expect("no connection");
+        self.t.handle_closed(self.now, c, 1006);
+        self.drain();
+    }
+
     /// Credentials in the finesse.js 10.x order, then a PLAIN login that
     /// binds `resource`. Leaves the tunnel connected.
     pub fn login(&mut self, resource: &str) {
-        for m in ["3|desk", "1|Agent1", "5|d.example", "2|secret", "6|pubsub.d.example"] {
-            self.parent(m);
-        }
+        self.send_all(&["3|desk", "1|Agent1", "5|d.example", "2|secret", "6|pubsub.d.example"]);
         self.finish_login(resource);
     }
 
@@ -120,6 +148,11 @@ impl Harness {
              <jid>agent1@d.example/{resource}</jid></bind></iq>"
         ));
     }
+}
+
+/// An empty result from the pubsub service.
+pub fn result(id: &str) -> String {
+    format!("<iq xmlns='jabber:client' type='result' id='{id}' from='pubsub.d.example'/>")
 }
 
 #[test]
@@ -159,9 +192,7 @@ fn finesse_10_handshake_reaches_connected() {
 fn finesse_12_order_and_late_resource() {
     let mut h = Harness::new();
     h.take_parent();
-    for m in ["12|websocket", "1|agent1", "5|d.example", "2|secret"] {
-        h.parent(m);
-    }
+    h.send_all(&["12|websocket", "1|agent1", "5|d.example", "2|secret"]);
     assert!(h.conn.is_some(), "connects once ID, domain and password are known");
     // A resource arriving after the password, before binding, still applies.
     h.parent("3|late");
@@ -194,9 +225,7 @@ fn same_credentials_are_a_no_op_and_new_ones_reconnect() {
     h.login("desk");
     let first = h.conn;
     h.take_parent();
-    for m in ["1|AGENT1", "5|d.example", "2|secret"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|AGENT1", "5|d.example", "2|secret"]);
     assert_eq!(h.conn, first);
     assert!(h.take_parent().is_empty());
     h.parent("2|changed");
@@ -206,9 +235,7 @@ fn same_credentials_are_a_no_op_and_new_ones_reconnect() {
 #[test]
 fn sasl_failure_is_unauthorized_and_needs_a_new_password() {
     let mut h = Harness::new();
-    for m in ["1|a", "5|d.example", "2|wrong"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|a", "5|d.example", "2|wrong"]);
     h.opened();
     h.server(OPEN);
     h.server(FEATURES_PLAIN);
@@ -242,9 +269,7 @@ fn conflict_stream_error() {
 #[test]
 fn plain_is_refused_over_insecure_transport_by_default() {
     let mut h = Harness::with_config("{}");
-    for m in ["1|a", "5|d.example", "2|pw"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|a", "5|d.example", "2|pw"]);
     h.opened();
     h.server(OPEN);
     h.take_parent();
@@ -258,9 +283,7 @@ fn plain_is_refused_over_insecure_transport_by_default() {
 #[test]
 fn wrong_subprotocol_fails() {
     let mut h = Harness::new();
-    for m in ["1|a", "5|d.example", "2|pw"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|a", "5|d.example", "2|pw"]);
     h.take_parent();
     let c = h.conn.unwrap();
     h.t.handle_open(0, c, "");
@@ -273,9 +296,7 @@ fn wrong_subprotocol_fails() {
 #[test]
 fn connect_timeout() {
     let mut h = Harness::new();
-    for m in ["1|a", "5|d.example", "2|pw"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|a", "5|d.example", "2|pw"]);
     h.opened();
     h.take_parent();
     h.advance(29_999);
@@ -355,9 +376,7 @@ fn unknown_and_malformed_parent_messages_are_logged_only() {
 fn invalid_credentials_are_refused_before_connecting() {
     let mut h = Harness::new();
     h.take_parent();
-    for m in ["1|a@b", "5|d.example", "2|pw"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|a@b", "5|d.example", "2|pw"]);
     assert!(h.conn.is_none());
     let p = h.take_parent();
     assert_eq!(p.last().map(String::as_str), Some("4|unauthorized"));

@@ -1,25 +1,10 @@
 //! SUBSCRIBE / UNSUBSCRIBE / SUBSCRIPTIONS_REQ, EVENT and PRESENCE relay,
 //! DISCONNECT_REQ and unload, through the scripted harness.
 
-use crate::tunnel::{Harness, FEATURES_BIND, FEATURES_PLAIN};
+use crate::tunnel::{result, Harness, FEATURES_BIND, FEATURES_PLAIN};
 
-fn connected() -> Harness {
-    let mut h = Harness::new();
-    h.login("desk");
-    h.take_parent();
-    h.take_sent();
-    h
-}
 
-fn result(id: &str) -> String {
-    format!("<iq xmlns='jabber:client' type='result' id='{id}' from='pubsub.d.example'/>")
-}
 
-fn subscribe(h: &mut Harness, node: &str) {
-    h.parent(&format!("7|{node}"));
-    let id = h.last_id();
-    h.server(&result(&id));
-}
 
 fn event(node: &str, items: &str) -> String {
     format!("<message xmlns='jabber:client' from='pubsub.d.example' to='agent1@d.example/desk'>\
@@ -28,7 +13,7 @@ fn event(node: &str, items: &str) -> String {
 
 #[test]
 fn subscribe_reply_and_byte_exact_events() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.parent("7|/finesse/api/User/1001001");
     let sent = h.take_sent();
     assert_eq!(
@@ -55,8 +40,8 @@ fn subscribe_reply_and_byte_exact_events() {
 
 #[test]
 fn notifications_from_anyone_but_the_service_are_dropped() {
-    let mut h = connected();
-    subscribe(&mut h, "/n");
+    let mut h = Harness::connected();
+    h.subscribe("/n");
     h.take_parent();
     h.server("<message xmlns='jabber:client' from='mallory@d.example/x'><event xmlns='http://jabber.org/protocol/pubsub#event'>\
               <items node='/n'><item id='1'><notification xmlns='http://jabber.org/protocol/pubsub'>&lt;Update/&gt;</notification></item>\
@@ -72,7 +57,7 @@ fn notifications_from_anyone_but_the_service_are_dropped() {
 
 #[test]
 fn subscribe_errors_and_timeouts_get_exactly_one_reply() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.parent("7|/missing");
     let id = h.last_id();
     h.server(&format!("<iq xmlns='jabber:client' type='error' id='{id}' from='pubsub.d.example'><error type='cancel'>\
@@ -104,7 +89,7 @@ fn subscribe_errors_and_timeouts_get_exactly_one_reply() {
 
 #[test]
 fn type_15_sets_the_request_timeout() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.parent(r#"15|{"xmppRequestTimeout":"3000","xmppFailoverDetectionPingInterval":"10000","xmppFailoverRequestMaxRetry":"2"}"#);
     h.parent("7|/n");
     h.advance(3_000);
@@ -132,23 +117,17 @@ fn requests_when_not_connected_are_answered_at_once() {
 #[test]
 fn requests_while_connecting_wait_for_connected_or_fail_with_it() {
     let mut h = Harness::new();
-    for m in ["1|agent1", "5|d.example", "2|secret"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
     h.parent("7|/early");
     h.take_parent();
     assert!(h.sent.is_empty());
     // Connection lost before ready: the queued request gets its error.
-    let c = h.conn.unwrap();
-    h.t.handle_closed(0, c, 1006);
-    h.drain();
+    h.lose_connection();
     let p = h.take_parent();
     assert!(p.iter().any(|m| m.starts_with("7|/early|<ApiErrors>")), "{p:?}");
     // Queued during a login that succeeds: sent after connected.
     let mut h = Harness::new();
-    for m in ["1|agent1", "5|d.example", "2|secret", "6|pubsub.d.example"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|agent1", "5|d.example", "2|secret", "6|pubsub.d.example"]);
     h.parent("7|/early");
     h.take_parent();
     h.finish_login("desk");
@@ -159,8 +138,8 @@ fn requests_while_connecting_wait_for_connected_or_fail_with_it() {
 
 #[test]
 fn duplicate_subscribe_does_not_duplicate_the_subscription() {
-    let mut h = connected();
-    subscribe(&mut h, "/n");
+    let mut h = Harness::connected();
+    h.subscribe("/n");
     h.take_parent();
     h.take_sent();
     h.parent("7|/n");
@@ -170,9 +149,9 @@ fn duplicate_subscribe_does_not_duplicate_the_subscription() {
 
 #[test]
 fn unsubscribe_and_subscription_list() {
-    let mut h = connected();
-    subscribe(&mut h, "/a");
-    subscribe(&mut h, "/b");
+    let mut h = Harness::connected();
+    h.subscribe("/a");
+    h.subscribe("/b");
     h.take_parent();
     h.parent("8|/a");
     let id = h.last_id();
@@ -196,7 +175,7 @@ fn unsubscribe_and_subscription_list() {
 
 #[test]
 fn presence_is_relayed_escaped() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.server("<presence xmlns='jabber:client' from='finesse@d.example/x&amp;y'/>");
     h.server("<presence xmlns='jabber:client' from='b@d.example' type='unavailable'/>");
     assert_eq!(
@@ -210,9 +189,9 @@ fn presence_is_relayed_escaped() {
 
 #[test]
 fn disconnect_req_unsubscribes_then_closes() {
-    let mut h = connected();
-    subscribe(&mut h, "/a");
-    subscribe(&mut h, "/b");
+    let mut h = Harness::connected();
+    h.subscribe("/a");
+    h.subscribe("/b");
     h.take_parent();
     h.take_sent();
     h.parent("11|");
@@ -240,8 +219,8 @@ fn disconnect_req_unsubscribes_then_closes() {
 
 #[test]
 fn disconnect_req_when_the_server_does_not_answer() {
-    let mut h = connected();
-    subscribe(&mut h, "/a");
+    let mut h = Harness::connected();
+    h.subscribe("/a");
     h.take_parent();
     h.parent("11|");
     h.advance(10_000);
@@ -265,8 +244,8 @@ fn disconnect_req_without_connection() {
 
 #[test]
 fn new_session_subscribes_again_before_connected() {
-    let mut h = connected();
-    subscribe(&mut h, "/a");
+    let mut h = Harness::connected();
+    h.subscribe("/a");
     h.take_parent();
     h.parent("2|other-password");
     h.take_sent();
@@ -289,8 +268,8 @@ fn new_session_subscribes_again_before_connected() {
 
 #[test]
 fn unload_unsubscribes_and_closes_at_once() {
-    let mut h = connected();
-    subscribe(&mut h, "/a");
+    let mut h = Harness::connected();
+    h.subscribe("/a");
     h.take_parent();
     h.take_sent();
     h.parent("7|/pending");

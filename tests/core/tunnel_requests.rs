@@ -2,19 +2,9 @@
 //! requests die with their connection, replies must come from whom we asked,
 //! leftovers are cleaned up, limits hold.
 
-use crate::tunnel::Harness;
+use crate::tunnel::{result, Harness};
 
-fn connected() -> Harness {
-    let mut h = Harness::new();
-    h.login("desk");
-    h.take_parent();
-    h.take_sent();
-    h
-}
 
-fn result(id: &str) -> String {
-    format!("<iq xmlns='jabber:client' type='result' id='{id}' from='pubsub.d.example'/>")
-}
 
 fn ids(sent: &[String]) -> Vec<String> {
     sent.iter()
@@ -24,7 +14,7 @@ fn ids(sent: &[String]) -> Vec<String> {
 
 #[test]
 fn identical_subscribes_share_one_server_request() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.parent("7|/n");
     h.parent("7|/n");
     let sent = h.take_sent();
@@ -33,9 +23,7 @@ fn identical_subscribes_share_one_server_request() {
     assert_eq!(h.take_parent(), ["7|/n", "7|/n"], "but one reply per request");
     // While connecting too.
     let mut h = Harness::new();
-    for m in ["1|agent1", "5|d.example", "2|secret", "6|pubsub.d.example"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|agent1", "5|d.example", "2|secret", "6|pubsub.d.example"]);
     h.parent("7|/q");
     h.parent("7|/q");
     h.finish_login("desk");
@@ -47,7 +35,7 @@ fn identical_subscribes_share_one_server_request() {
 
 #[test]
 fn the_subid_is_kept_and_used_to_unsubscribe() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.parent("7|/n");
     let id = h.last_id();
     h.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}' from='pubsub.d.example'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
@@ -58,7 +46,7 @@ fn the_subid_is_kept_and_used_to_unsubscribe() {
 
 #[test]
 fn replies_from_anyone_but_the_service_are_ignored() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.parent("14|");
     let id = h.last_id();
     assert_eq!(id.len(), "07070707-1".len(), "ids carry a random per-connection prefix");
@@ -72,7 +60,7 @@ fn replies_from_anyone_but_the_service_are_ignored() {
 
 #[test]
 fn a_new_connection_answers_the_old_ones_requests_at_once() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.parent("7|/n");
     h.take_parent();
     h.parent("2|other");
@@ -83,14 +71,10 @@ fn a_new_connection_answers_the_old_ones_requests_at_once() {
 
 #[test]
 fn old_resubscribes_do_not_hold_up_or_spoil_a_new_session() {
-    let mut h = connected();
-    h.parent("7|/n");
-    let id = h.last_id();
-    h.server(&result(&id));
+    let mut h = Harness::connected();
+    h.subscribe("/n");
     // Lost, back, and while renewing /n the resource changes: a third session.
-    let c = h.conn.unwrap();
-    h.t.handle_closed(0, c, 1006);
-    h.drain();
+    h.lose_connection();
     h.parent("2|secret");
     h.finish_login("desk");
     h.take_parent();
@@ -108,10 +92,8 @@ fn old_resubscribes_do_not_hold_up_or_spoil_a_new_session() {
 
 #[test]
 fn a_login_during_disconnect_req_still_ends_it_with_disconnected() {
-    let mut h = connected();
-    h.parent("7|/n");
-    let id = h.last_id();
-    h.server(&result(&id));
+    let mut h = Harness::connected();
+    h.subscribe("/n");
     h.take_parent();
     h.parent("11|");
     h.parent("11|");
@@ -126,9 +108,7 @@ fn a_login_during_disconnect_req_still_ends_it_with_disconnected() {
 #[test]
 fn a_server_ping_during_binding_is_answered() {
     let mut h = Harness::new();
-    for m in ["1|agent1", "5|d.example", "2|secret"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
     h.opened();
     h.server(crate::tunnel::OPEN);
     h.server(crate::tunnel::FEATURES_PLAIN);
@@ -143,9 +123,7 @@ fn a_server_ping_during_binding_is_answered() {
 #[test]
 fn requests_beyond_the_limit_are_refused() {
     let mut h = Harness::new();
-    for m in ["1|agent1", "5|d.example", "2|secret"] {
-        h.parent(m);
-    }
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
     h.take_parent();
     for i in 0..1025 {
         h.parent(&format!("7|/n{i}"));
@@ -157,13 +135,9 @@ fn requests_beyond_the_limit_are_refused() {
 
 #[test]
 fn unsubscribe_while_disconnected_is_not_undone_by_the_next_session() {
-    let mut h = connected();
-    h.parent("7|/n");
-    let id = h.last_id();
-    h.server(&result(&id));
-    let c = h.conn.unwrap();
-    h.t.handle_closed(0, c, 1006);
-    h.drain();
+    let mut h = Harness::connected();
+    h.subscribe("/n");
+    h.lose_connection();
     h.take_parent();
     h.parent("8|/n");
     assert!(h.take_parent()[0].starts_with("8|/n|<ApiErrors><ApiError><ErrorType>not-connected"));
@@ -178,7 +152,7 @@ fn unsubscribe_while_disconnected_is_not_undone_by_the_next_session() {
 
 #[test]
 fn type_15_minimums() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.parent(r#"15|{"xmppRequestTimeout":0}"#);
     assert!(h.take_parent()[0].starts_with("13|type 15: raised"));
     h.parent("7|/n");
@@ -190,10 +164,8 @@ fn type_15_minimums() {
 
 #[test]
 fn a_failed_final_unsubscribe_is_answered_and_retried_next_session() {
-    let mut h = connected();
-    h.parent("7|/n");
-    let id = h.last_id();
-    h.server(&result(&id));
+    let mut h = Harness::connected();
+    h.subscribe("/n");
     h.take_parent();
     h.parent("11|");
     let id = h.last_id();
@@ -210,7 +182,7 @@ fn a_failed_final_unsubscribe_is_answered_and_retried_next_session() {
 
 #[test]
 fn we_answer_the_servers_close_with_ours() {
-    let mut h = connected();
+    let mut h = Harness::connected();
     h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>");
     assert_eq!(h.take_sent(), ["<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"]);
     assert_eq!(h.closed.len(), 1);
