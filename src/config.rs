@@ -29,6 +29,12 @@ pub struct Config {
     pub ping_max_retry: u32,
     /// Allow SASL PLAIN over `ws:`/`http:` (test servers on loopback only).
     pub allow_insecure_plain: bool,
+    /// Reconnect backoff: first bound, cap, how long a connection must last
+    /// to reset it, and full jitter (off only to measure what it saves).
+    pub reconnect_base_ms: u32,
+    pub reconnect_max_ms: u32,
+    pub reconnect_stable_ms: u32,
+    pub reconnect_jitter: bool,
 }
 
 impl Default for Config {
@@ -46,6 +52,10 @@ impl Default for Config {
             ping_interval_ms: 10_000,
             ping_max_retry: 2,
             allow_insecure_plain: false,
+            reconnect_base_ms: 1_000,
+            reconnect_max_ms: 60_000,
+            reconnect_stable_ms: 30_000,
+            reconnect_jitter: true,
         }
     }
 }
@@ -82,6 +92,10 @@ impl Config {
                 "pingIntervalMs" => num(v, 100).map(|n| cfg.ping_interval_ms = n),
                 "pingMaxRetry" => num(v, 0).map(|n| cfg.ping_max_retry = n),
                 "allowInsecurePlain" => v.as_bool().map(|b| cfg.allow_insecure_plain = b),
+                "reconnectBaseMs" => num(v, 10).map(|n| cfg.reconnect_base_ms = n),
+                "reconnectMaxMs" => num(v, 10).map(|n| cfg.reconnect_max_ms = n),
+                "reconnectStableMs" => num(v, 0).map(|n| cfg.reconnect_stable_ms = n),
+                "reconnectJitter" => v.as_bool().map(|b| cfg.reconnect_jitter = b),
                 _ => {
                     problems.push(format!("config.json: unknown key \"{key}\" ignored"));
                     Some(())

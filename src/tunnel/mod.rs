@@ -10,8 +10,11 @@
 //! - after every input: drain `poll_output` in order, then re-arm one timer
 //!   for `poll_timeout`.
 
-mod lifecycle;
+mod backoff;
+mod connection;
+mod ending;
 mod parent;
+mod ping;
 mod requests;
 mod settings;
 mod stanzas;
@@ -20,6 +23,8 @@ mod subscriptions;
 use crate::config::Config;
 use crate::protocol::{format, MsgType, Status, EXT_HELLO};
 use crate::xmpp::session::Session;
+use backoff::{Backoff, BackoffConfig};
+use ping::Pinger;
 use requests::Requests;
 use settings::Settings;
 use subscriptions::Subscriptions;
@@ -46,6 +51,8 @@ pub enum Output {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Idle,
+    /// Lost: the next attempt starts at `until`.
+    Waiting { until: Millis },
     Connecting,
     /// Bound; subscribing again the nodes the parent had before.
     Resubscribing,
@@ -54,6 +61,15 @@ enum Phase {
     Unsubscribing { deadline: Millis },
     /// We sent `<close/>`; waiting for the server's.
     Closing { deadline: Millis },
+}
+
+/// How a connection ended without our asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// Try again after a backoff (`reconnecting`).
+    Retry,
+    /// Report this status and wait for the parent.
+    Stop(crate::protocol::Status),
 }
 
 /// The credentials a connection was started with (to tell a re-send of the
@@ -95,6 +111,14 @@ pub struct Tunnel {
     requests: Requests,
     /// Resource last bound (reported as type 3 before each STATUS).
     bound_resource: Option<String>,
+    /// Credentials to log in again with after a loss.
+    last_attempt: Option<Attempt>,
+    /// Lost and retrying; `reconnecting` was reported.
+    reconnecting: bool,
+    backoff: Backoff,
+    /// Index into the endpoint list for the next attempt.
+    endpoint: usize,
+    pinger: Pinger,
     out: VecDeque<Output>,
     entropy: Box<dyn FnMut(&mut [u8])>,
 }
@@ -115,6 +139,11 @@ impl Tunnel {
             subs: Subscriptions::default(),
             requests: Requests::default(),
             bound_resource: None,
+            last_attempt: None,
+            reconnecting: false,
+            backoff: Backoff::default(),
+            endpoint: 0,
+            pinger: Pinger::default(),
             out: VecDeque::new(),
             entropy,
         }
@@ -150,10 +179,21 @@ impl Tunnel {
     pub fn poll_timeout(&self) -> Option<Millis> {
         let conn = self.conn.as_ref().filter(|c| c.jid.is_none()).map(|c| c.deadline);
         let phase = match self.phase {
-            Phase::Unsubscribing { deadline } | Phase::Closing { deadline } => Some(deadline),
+            Phase::Unsubscribing { deadline } | Phase::Closing { deadline } | Phase::Waiting { until: deadline } => {
+                Some(deadline)
+            }
             _ => None,
         };
-        [conn, phase, self.requests.next_deadline()].into_iter().flatten().min()
+        [conn, phase, self.requests.next_deadline(), self.pinger.next_deadline()].into_iter().flatten().min()
+    }
+
+    fn backoff_config(&self) -> BackoffConfig {
+        BackoffConfig {
+            base_ms: self.cfg.reconnect_base_ms,
+            max_ms: self.cfg.reconnect_max_ms,
+            stable_ms: self.cfg.reconnect_stable_ms,
+            jitter: self.cfg.reconnect_jitter,
+        }
     }
 
     fn to_parent(&mut self, msg: String) {

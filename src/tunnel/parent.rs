@@ -79,12 +79,17 @@ impl Tunnel {
         }
         if !valid_localpart(&attempt.id) {
             self.log("the ID is not a valid XMPP user name");
-            return self.refuse(crate::protocol::Status::Unauthorized);
+            return self.stop(crate::protocol::Status::Unauthorized);
         }
         if !valid_domain(&attempt.domain) {
             self.log("the XMPP domain is not valid");
-            return self.refuse(crate::protocol::Status::Disconnected);
+            return self.stop(crate::protocol::Status::Disconnected);
         }
+        // New credentials: a fresh start (first endpoint, no backoff).
+        self.reconnecting = false;
+        self.backoff.reset();
+        self.endpoint = 0;
+        self.last_attempt = Some(attempt.clone());
         self.connect(now, attempt);
     }
 

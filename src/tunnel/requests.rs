@@ -63,8 +63,9 @@ struct Pending {
 #[derive(Default)]
 pub(super) struct Requests {
     pending: Vec<Pending>,
-    /// Parent requests that arrived while connecting.
-    queued: Vec<Kind>,
+    /// Parent requests that arrived while (re)connecting, each with the
+    /// deadline after which it is answered `not-connected`.
+    queued: Vec<(Kind, Millis)>,
     /// Random per connection, so ids cannot be guessed by other accounts.
     prefix: String,
     seq: u32,
@@ -72,7 +73,7 @@ pub(super) struct Requests {
 
 impl Requests {
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.pending.iter().map(|p| p.deadline).min()
+        self.pending.iter().map(|p| p.deadline).chain(self.queued.iter().map(|q| q.1)).min()
     }
 
     pub fn set_prefix(&mut self, random: &[u8]) {
@@ -127,7 +128,10 @@ impl Tunnel {
         }
         match self.phase {
             Phase::Connected => self.dispatch(now, kind),
-            Phase::Connecting | Phase::Resubscribing => self.requests.queued.push(kind),
+            Phase::Connecting | Phase::Resubscribing | Phase::Waiting { .. } => {
+                let deadline = now + self.settings.request_timeout_ms as Millis;
+                self.requests.queued.push((kind, deadline));
+            }
             Phase::Idle => {
                 // No server to tell now; make sure the next session neither
                 // renews it nor keeps a leftover subscription.
@@ -311,15 +315,15 @@ impl Tunnel {
     }
 
     pub(super) fn send_queued(&mut self, now: Millis) {
-        for kind in core::mem::take(&mut self.requests.queued) {
+        for (kind, _) in core::mem::take(&mut self.requests.queued) {
             self.dispatch(now, kind);
         }
     }
 
     /// Queued parent requests get `not-connected`.
     pub(super) fn fail_queued(&mut self) {
-        for kind in core::mem::take(&mut self.requests.queued) {
-            self.reply(&kind, 1, Outcome::Failed("not-connected", "the connection was lost before the request was sent"));
+        for (kind, _) in core::mem::take(&mut self.requests.queued) {
+            self.reply(&kind, 1, Outcome::Failed("not-connected", "the tunnel is not connected"));
         }
     }
 
@@ -333,6 +337,11 @@ impl Tunnel {
     }
 
     pub(super) fn expire_requests(&mut self, now: Millis) {
+        let (late, keep): (Vec<_>, Vec<_>) = core::mem::take(&mut self.requests.queued).into_iter().partition(|q| now >= q.1);
+        self.requests.queued = keep;
+        for (kind, _) in late {
+            self.reply(&kind, 1, Outcome::Failed("not-connected", "no connection came back in time"));
+        }
         let (expired, keep): (Vec<_>, Vec<_>) =
             core::mem::take(&mut self.requests.pending).into_iter().partition(|p| now >= p.deadline);
         self.requests.pending = keep;

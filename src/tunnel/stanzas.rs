@@ -32,6 +32,10 @@ impl Tunnel {
             }
             // Never answer a result or an error (RFC 6120 §8.2.3).
             Some("result") | Some("error") => {
+                // Pings need no bookkeeping: any traffic counts as an answer.
+                if el.attr("id").is_some_and(|id| self.pinger.is_ping(id)) {
+                    return;
+                }
                 if !self.on_iq_reply(now, el) {
                     self.trace("ignored an iq reply to nothing we asked");
                 }

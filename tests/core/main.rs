@@ -3,6 +3,7 @@
 //! virtual clock. (Per-type unit tests sit beside the code in src/.)
 
 mod pubsub;
+mod reconnect;
 mod session;
 mod tunnel;
 mod tunnel_pubsub;

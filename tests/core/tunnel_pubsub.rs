@@ -121,10 +121,13 @@ fn requests_while_connecting_wait_for_connected_or_fail_with_it() {
     h.parent("7|/early");
     h.take_parent();
     assert!(h.sent.is_empty());
-    // Connection lost before ready: the queued request gets its error.
+    // Connection lost before ready: the request waits for the reconnect,
+    // but not beyond its timeout.
     h.lose_connection();
+    assert!(!h.take_parent().iter().any(|m| m.starts_with("7|")));
+    h.advance(10_000);
     let p = h.take_parent();
-    assert!(p.iter().any(|m| m.starts_with("7|/early|<ApiErrors>")), "{p:?}");
+    assert!(p.iter().any(|m| m.starts_with("7|/early|<ApiErrors><ApiError><ErrorType>not-connected")), "{p:?}");
     // Queued during a login that succeeds: sent after connected.
     let mut h = Harness::new();
     h.send_all(&["1|agent1", "5|d.example", "2|secret", "6|pubsub.d.example"]);

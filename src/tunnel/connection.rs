@@ -1,36 +1,34 @@
-//! A connection's life: open, negotiate, ready, and every way it ends
-//! (failure, DISCONNECT_REQ, server close, timeout, page unload).
+//! A connection's life up to ready: choosing the endpoint, opening the
+//! socket, feeding frames to the session, pings, and the step to `connected`
+//! (renewing earlier subscriptions first).
 
-use super::{Attempt, Conn, Millis, Output, Phase, Tunnel};
+use super::ping::PingAction;
+use super::{Attempt, Conn, End, Millis, Output, Phase, Tunnel};
 use crate::config::websocket_url;
 use crate::protocol::Status;
 use crate::transport::websocket::{self, Frame};
-use crate::xmpp::session::{Login, Session, SessionError, SessionOut, Step};
 use crate::xmpp::jid;
-
-/// How long we wait for the server's `<close/>` before closing the socket.
-const CLOSE_WAIT_MS: Millis = 2_000;
+use crate::xmpp::session::{Login, Session, SessionError, SessionOut, Step};
 
 impl Tunnel {
-    /// Starts a new connection, dropping any current one.
+    /// Starts a new connection, dropping any current one. `connecting` is
+    /// reported for a first login, not for each attempt while reconnecting.
     pub(super) fn connect(&mut self, now: Millis, attempt: Attempt) {
         self.drop_conn();
-        let entry = self.cfg.websocket.first().map_or("/ws/", |s| s.as_str());
-        let Some(url) = websocket_url(&self.page_url, entry) else {
+        let Some(url) = self.endpoint_url() else {
             self.log("no usable WebSocket endpoint (check \"websocket\" in config.json)");
-            return self.refuse(Status::Disconnected);
+            return self.stop(Status::Disconnected);
         };
-        let mut nonce = [0u8; 18];
-        (self.entropy)(&mut nonce);
-        self.requests.set_prefix(&nonce[..4]);
-        (self.entropy)(&mut nonce);
-        let secure = url.starts_with("wss:");
+        let mut random = [0u8; 18];
+        (self.entropy)(&mut random);
+        self.requests.set_prefix(&random[..4]);
+        (self.entropy)(&mut random);
         let login = Login {
             domain: attempt.domain.clone(),
             user: attempt.id.clone(),
             password: attempt.password.clone(),
-            allow_plain: secure || self.cfg.allow_insecure_plain,
-            nonce: nonce.to_vec(),
+            allow_plain: url.starts_with("wss:") || self.cfg.allow_insecure_plain,
+            nonce: random.to_vec(),
         };
         self.conn_seq += 1;
         let id = self.conn_seq;
@@ -47,10 +45,19 @@ impl Tunnel {
         self.bound_resource = None;
         self.log(&["connecting to ", &url].concat());
         self.out.push_back(Output::Open { conn: id, url });
-        self.status(Status::Connecting);
+        if !self.reconnecting {
+            self.status(Status::Connecting);
+        }
     }
 
-    fn current(&self, conn: u32) -> bool {
+    /// The configured endpoints are tried in turn (primary first).
+    fn endpoint_url(&self) -> Option<String> {
+        let list = &self.cfg.websocket;
+        let entry = if list.is_empty() { "/ws/" } else { &list[self.endpoint % list.len()] };
+        websocket_url(&self.page_url, entry)
+    }
+
+    pub(super) fn current(&self, conn: u32) -> bool {
         self.conn.as_ref().is_some_and(|c| c.id == conn)
     }
 
@@ -61,7 +68,7 @@ impl Tunnel {
         }
         if protocol != websocket::PROTOCOL {
             self.log("the server did not select the 'xmpp' WebSocket subprotocol (RFC 7395)");
-            return self.fail(now, Status::Disconnected);
+            return self.end(now, End::Retry);
         }
         if let Some(c) = self.conn.as_mut() {
             c.open = true;
@@ -77,6 +84,7 @@ impl Tunnel {
         if self.settings.trace && text.len() <= self.cfg.max_stanza_bytes {
             self.out.push_back(Output::Console(["RECV ", super::redact(text)].concat()));
         }
+        self.pinger.activity(now, self.settings.ping_interval_ms);
         let frame = match websocket::decode(text, self.cfg.max_stanza_bytes) {
             Ok(f) => f,
             Err(e) => return self.bad_frame(now, e),
@@ -88,16 +96,7 @@ impl Tunnel {
                     return self.session_failed(now, e);
                 }
             }
-            Frame::Close { see_other_uri } => {
-                if matches!(self.phase, Phase::Closing { .. }) {
-                    return self.finish_close();
-                }
-                if see_other_uri.is_some() {
-                    self.log("the server redirected the stream (see-other-uri); redirects are not followed yet");
-                }
-                self.log("the server closed the stream");
-                return self.fail(now, Status::Disconnected);
-            }
+            Frame::Close { see_other_uri } => return self.server_closed(now, see_other_uri),
             Frame::Element(el) => {
                 let step = match self.conn.as_mut() {
                     Some(c) => c.session.element(el),
@@ -124,7 +123,7 @@ impl Tunnel {
 
     fn bad_frame(&mut self, now: Millis, e: crate::xml::XmlError) {
         self.log(&["closing the connection: the server sent ", e.as_str()].concat());
-        self.fail(now, Status::Disconnected);
+        self.end(now, End::Retry);
     }
 
     /// The socket closed or failed.
@@ -139,131 +138,52 @@ impl Tunnel {
         line.push_str(&code.to_string());
         line.push(')');
         self.log(&line);
-        self.fail(now, Status::Disconnected);
+        self.end(now, End::Retry);
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
         if let Some(c) = &self.conn {
             if c.jid.is_none() && now >= c.deadline {
                 self.log("timed out while connecting");
-                return self.fail(now, Status::Disconnected);
+                return self.end(now, End::Retry);
             }
         }
-        // Expired final unsubscribes get their replies before the close.
-        self.expire_requests(now);
-        match self.phase {
-            Phase::Closing { deadline } if now >= deadline => self.finish_close(),
-            Phase::Unsubscribing { deadline } if now >= deadline => self.begin_close(now),
-            _ => {}
-        }
-    }
-
-    /// `pagehide`: the page is going away and nothing can be awaited, so
-    /// unsubscribe and close in one go.
-    pub fn handle_unload(&mut self, now: Millis) {
-        self.status(Status::Unloading);
-        if self.phase == Phase::Connected || self.phase == Phase::Resubscribing {
-            self.send_final_unsubscribes(now);
-            self.send(unavailable());
-        }
-        self.fail_queued();
-        self.drop_conn();
-        self.phase = Phase::Idle;
-    }
-
-    /// DISCONNECT_REQ (type 11): `unloading`, unsubscribe every node, close
-    /// cleanly, `disconnected`; no automatic reconnect afterwards.
-    pub(super) fn disconnect_req(&mut self, now: Millis) {
-        if matches!(self.phase, Phase::Unsubscribing { .. } | Phase::Closing { .. }) {
-            return; // Already on its way to `disconnected`.
-        }
-        self.status(Status::Unloading);
-        // Forget the password: a new connection needs it sent again.
-        self.settings.password = None;
-        match self.phase {
-            Phase::Connected | Phase::Resubscribing => {
-                self.fail_queued();
-                if self.send_final_unsubscribes(now) {
-                    let deadline = now + self.settings.request_timeout_ms as Millis;
-                    self.phase = Phase::Unsubscribing { deadline };
-                } else {
-                    self.begin_close(now);
+        if let Phase::Waiting { until } = self.phase {
+            if now >= until {
+                if let Some(a) = self.last_attempt.clone() {
+                    self.connect(now, a);
                 }
             }
-            Phase::Connecting => {
-                // Whatever the server still holds is cleaned up next session.
-                self.subs.retire_all();
-                self.fail(now, Status::Disconnected);
+        }
+        let s = &self.settings;
+        match self.pinger.on_timeout(now, s.ping_interval_ms, s.request_timeout_ms, s.ping_max_retry) {
+            PingAction::Nothing => {}
+            PingAction::Send(id) => {
+                let domain = self.conn.as_ref().map(|c| c.attempt.domain.clone()).unwrap_or_default();
+                self.send(ping(&id, &domain));
             }
-            Phase::Unsubscribing { .. } | Phase::Closing { .. } => {}
-            Phase::Idle => {
-                self.subs.retire_all();
-                self.status(Status::Disconnected);
+            PingAction::Dead => {
+                self.log("the server stopped answering pings: the connection is dead");
+                return self.end(now, End::Retry);
             }
         }
-    }
-
-    /// All final unsubscribes answered (or timed out): close the stream.
-    pub(super) fn begin_close(&mut self, now: Millis) {
-        self.status(Status::Disconnecting);
-        self.send(unavailable());
-        self.send_close();
-        self.phase = Phase::Closing { deadline: now + CLOSE_WAIT_MS };
-    }
-
-    /// Ends a DISCONNECT_REQ (also early, when new credentials arrive
-    /// meanwhile: the parent still gets its `disconnected`).
-    pub(super) fn finish_close(&mut self) {
-        self.drop_conn();
-        self.phase = Phase::Idle;
-        self.status(Status::Disconnected);
+        self.timeout_closing(now);
     }
 
     fn session_failed(&mut self, now: Millis, e: SessionError) {
-        let status = match &e {
-            e if e.is_auth() => Status::Unauthorized,
-            SessionError::Stream { condition, .. } if condition == "conflict" => Status::Conflict,
-            _ => Status::Disconnected,
-        };
         self.log(&describe(&e));
-        if status == Status::Unauthorized {
-            // Wrong credentials stay wrong: wait for the parent to send new ones.
-            self.settings.password = None;
-        }
-        self.fail(now, status);
-    }
-
-    /// The connection is over without our asking: answer every request, tell
-    /// the parent. (Automatic reconnect will hook in here.)
-    pub(super) fn fail(&mut self, _now: Millis, status: Status) {
-        self.refuse(status);
-    }
-
-    /// Ends any connection and answers every open request (also used to
-    /// refuse invalid credentials or endpoints before connecting).
-    pub(super) fn refuse(&mut self, status: Status) {
-        self.drop_conn();
-        self.phase = Phase::Idle;
-        self.fail_queued();
-        self.status(status);
-    }
-
-    /// `<close/>`, once per connection (RFC 7395 §3.6: also in answer to
-    /// the server's, and before we drop a connection ourselves).
-    fn send_close(&mut self) {
-        if let Some(c) = self.conn.as_mut().filter(|c| c.open && !c.close_sent) {
-            c.close_sent = true;
-            self.send(websocket::close());
-        }
-    }
-
-    /// Closes the connection; its unanswered requests are settled.
-    fn drop_conn(&mut self) {
-        self.send_close();
-        if let Some(c) = self.conn.take() {
-            self.out.push_back(Output::Close { conn: c.id });
-            self.abandon_requests(c.id);
-        }
+        let end = match &e {
+            e if e.is_auth() => End::Stop(Status::Unauthorized),
+            SessionError::Stream { condition, .. } => match condition.as_str() {
+                "conflict" => End::Stop(Status::Conflict),
+                // Retrying cannot help: the deployment must change.
+                "policy-violation" | "host-unknown" | "host-gone" => End::Stop(Status::Disconnected),
+                _ => End::Retry,
+            },
+            SessionError::NoMechanism | SessionError::Bind(_) => End::Stop(Status::Disconnected),
+            _ => End::Retry,
+        };
+        self.end(now, end);
     }
 
     fn on_ready(&mut self, now: Millis, full_jid: String) {
@@ -273,9 +193,11 @@ impl Tunnel {
         if let Some(c) = self.conn.as_mut() {
             c.jid = Some(full_jid);
         }
+        self.backoff.ready(now);
+        self.pinger.start(now, self.settings.ping_interval_ms);
         // Initial presence: servers route pubsub notifications only to
         // available resources.
-        self.send(presence_available());
+        self.send(presence(None));
         if self.resubscribe(now) {
             self.phase = Phase::Resubscribing;
         } else {
@@ -285,6 +207,9 @@ impl Tunnel {
 
     pub(super) fn now_connected(&mut self, now: Millis) {
         self.phase = Phase::Connected;
+        self.reconnecting = false;
+        // The next loss tries the primary endpoint first again.
+        self.endpoint = 0;
         self.status(Status::Connected);
         self.send_queued(now);
     }
@@ -305,15 +230,19 @@ impl Tunnel {
     }
 }
 
-fn presence_available() -> String {
+/// `<presence/>`, or with a type (`unavailable`).
+pub(super) fn presence(kind: Option<&str>) -> String {
     let mut w = crate::xml::Writer::new();
     w.open("presence").attr("xmlns", crate::xmpp::ns::CLIENT);
+    if let Some(k) = kind {
+        w.attr("type", k);
+    }
     w.finish()
 }
 
-fn unavailable() -> String {
-    let mut w = crate::xml::Writer::new();
-    w.open("presence").attr("xmlns", crate::xmpp::ns::CLIENT).attr("type", "unavailable");
+fn ping(id: &str, to: &str) -> String {
+    let mut w = crate::xmpp::stanza::iq("get", id, Some(to));
+    w.open("ping").attr("xmlns", crate::xmpp::ns::PING);
     w.finish()
 }
 
@@ -329,4 +258,3 @@ fn describe(e: &SessionError) -> String {
         SessionError::Unexpected(what) => ["protocol error: the server sent ", what].concat(),
     }
 }
-

@@ -1,0 +1,165 @@
+//! Every way a connection ends: lost (retry with backoff, `reconnecting`),
+//! refused for good (`unauthorized`, `conflict`, `disconnected`),
+//! DISCONNECT_REQ (unsubscribe, close cleanly), the server's `<close/>`, and
+//! page unload.
+
+use super::connection::presence;
+use super::{End, Millis, Output, Phase, Tunnel};
+use crate::protocol::Status;
+use crate::transport::websocket;
+
+/// How long we wait for the server's `<close/>` before closing the socket.
+const CLOSE_WAIT_MS: Millis = 2_000;
+
+impl Tunnel {
+    /// The connection is over without our asking.
+    pub(super) fn end(&mut self, now: Millis, end: End) {
+        match end {
+            End::Retry => self.retry(now),
+            End::Stop(status) => self.stop(status),
+        }
+    }
+
+    /// Lost: try again after a jittered, growing delay. Requests wait in the
+    /// queue (each until its own timeout); subscriptions are renewed on the
+    /// next session.
+    fn retry(&mut self, now: Millis) {
+        let was_ready = self.conn.as_ref().is_some_and(|c| c.jid.is_some());
+        self.drop_conn();
+        if !was_ready {
+            // This endpoint failed before a session: try the next one.
+            self.endpoint = self.endpoint.wrapping_add(1);
+        }
+        let mut r = [0u8; 4];
+        (self.entropy)(&mut r);
+        let delay = self.backoff.next_delay(&self.backoff_config(), now, u32::from_le_bytes(r));
+        self.phase = Phase::Waiting { until: now + delay };
+        let mut line = String::from("reconnecting in ");
+        line.push_str(&delay.to_string());
+        line.push_str(" ms");
+        self.log(&line);
+        if !self.reconnecting {
+            self.reconnecting = true;
+            self.status(Status::Reconnecting);
+        }
+    }
+
+    /// For good: no automatic reconnect; every open request is answered.
+    /// (Also used to refuse invalid credentials or endpoints up front.)
+    pub(super) fn stop(&mut self, status: Status) {
+        self.drop_conn();
+        self.phase = Phase::Idle;
+        self.reconnecting = false;
+        self.backoff.reset();
+        self.fail_queued();
+        if status == Status::Unauthorized {
+            // Wrong credentials stay wrong: wait for the parent to send new ones.
+            self.settings.password = None;
+        }
+        self.status(status);
+    }
+
+    /// The server's `<close/>`: the end of DISCONNECT_REQ, or a loss.
+    pub(super) fn server_closed(&mut self, now: Millis, see_other_uri: Option<String>) {
+        if matches!(self.phase, Phase::Closing { .. }) {
+            return self.finish_close();
+        }
+        if see_other_uri.is_some() {
+            self.log("the server redirected the stream (see-other-uri); redirects are not followed yet");
+        }
+        self.log("the server closed the stream");
+        self.end(now, End::Retry);
+    }
+
+    /// `pagehide`: the page is going away and nothing can be awaited, so
+    /// unsubscribe and close in one go.
+    pub fn handle_unload(&mut self, now: Millis) {
+        self.status(Status::Unloading);
+        if self.phase == Phase::Connected || self.phase == Phase::Resubscribing {
+            self.send_final_unsubscribes(now);
+            self.send(presence(Some("unavailable")));
+        }
+        self.fail_queued();
+        self.drop_conn();
+        self.phase = Phase::Idle;
+        self.reconnecting = false;
+    }
+
+    /// DISCONNECT_REQ (type 11): `unloading`, unsubscribe every node, close
+    /// cleanly, `disconnected`; no automatic reconnect afterwards.
+    pub(super) fn disconnect_req(&mut self, now: Millis) {
+        if matches!(self.phase, Phase::Unsubscribing { .. } | Phase::Closing { .. }) {
+            return; // Already on its way to `disconnected`.
+        }
+        self.status(Status::Unloading);
+        // Forget the password: a new connection needs it sent again.
+        self.settings.password = None;
+        self.last_attempt = None;
+        self.reconnecting = false;
+        self.backoff.reset();
+        match self.phase {
+            Phase::Connected | Phase::Resubscribing => {
+                self.fail_queued();
+                if self.send_final_unsubscribes(now) {
+                    let deadline = now + self.settings.request_timeout_ms as Millis;
+                    self.phase = Phase::Unsubscribing { deadline };
+                } else {
+                    self.begin_close(now);
+                }
+            }
+            Phase::Connecting | Phase::Waiting { .. } | Phase::Idle => {
+                // Whatever the server still holds is cleaned up next session.
+                self.subs.retire_all();
+                self.stop(Status::Disconnected);
+            }
+            Phase::Unsubscribing { .. } | Phase::Closing { .. } => {}
+        }
+    }
+
+    /// All final unsubscribes answered (or timed out): close the stream.
+    pub(super) fn begin_close(&mut self, now: Millis) {
+        self.pinger.stop();
+        self.status(Status::Disconnecting);
+        self.send(presence(Some("unavailable")));
+        self.send_close();
+        self.phase = Phase::Closing { deadline: now + CLOSE_WAIT_MS };
+    }
+
+    /// Ends a DISCONNECT_REQ (also early, when new credentials arrive
+    /// meanwhile: the parent still gets its `disconnected`).
+    pub(super) fn finish_close(&mut self) {
+        self.drop_conn();
+        self.phase = Phase::Idle;
+        self.status(Status::Disconnected);
+    }
+
+    /// Deadlines of DISCONNECT_REQ: expired final unsubscribes get their
+    /// replies first, then the close goes ahead.
+    pub(super) fn timeout_closing(&mut self, now: Millis) {
+        self.expire_requests(now);
+        match self.phase {
+            Phase::Closing { deadline } if now >= deadline => self.finish_close(),
+            Phase::Unsubscribing { deadline } if now >= deadline => self.begin_close(now),
+            _ => {}
+        }
+    }
+
+    /// `<close/>`, once per connection (RFC 7395 §3.6: also in answer to
+    /// the server's, and before we drop a connection ourselves).
+    fn send_close(&mut self) {
+        if let Some(c) = self.conn.as_mut().filter(|c| c.open && !c.close_sent) {
+            c.close_sent = true;
+            self.send(websocket::close());
+        }
+    }
+
+    /// Closes the connection; its unanswered requests are settled.
+    pub(super) fn drop_conn(&mut self) {
+        self.send_close();
+        self.pinger.stop();
+        if let Some(c) = self.conn.take() {
+            self.out.push_back(Output::Close { conn: c.id });
+            self.abandon_requests(c.id);
+        }
+    }
+}
