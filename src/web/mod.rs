@@ -5,6 +5,7 @@
 
 mod parent;
 mod socket;
+mod timer;
 
 use crate::config::Config;
 use crate::tunnel::{Millis, Output, Tunnel};
@@ -12,13 +13,12 @@ use gloo_events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 pub(crate) struct Shell {
     tunnel: Tunnel,
     parent: parent::ParentLink,
     sockets: Vec<socket::Socket>,
-    timer: Option<(i32, Closure<dyn FnMut()>)>,
+    timer: Option<timer::Timer>,
     /// Transport events that happened while outputs were being carried out
     /// (a WebSocket constructor that throws), fed in afterwards.
     deferred: Vec<(u32, u16)>,
@@ -59,7 +59,17 @@ pub fn start(config_text: Option<String>) {
         _listeners: Vec::new(),
     }));
     let listeners = vec![parent::listen(&window, &shell, own_origin), unload_listener(&window, &shell)];
-    shell.borrow_mut()._listeners = listeners;
+    let weak = Rc::downgrade(&shell);
+    let timer = timer::Timer::new(move || {
+        if let Some(shell) = weak.upgrade() {
+            with(&shell, |s, now| s.tunnel.handle_timeout(now));
+        }
+    });
+    {
+        let mut s = shell.borrow_mut();
+        s._listeners = listeners;
+        s.timer = Some(timer);
+    }
     with(&shell, |s, now| s.tunnel.start(now));
     SHELL.with(|s| *s.borrow_mut() = Some(shell));
 }
@@ -85,7 +95,7 @@ pub(crate) fn with(shell: &ShellRef, input: impl FnOnce(&mut Shell, Millis)) {
         let Some((conn, code)) = s.deferred.pop() else { break };
         s.tunnel.handle_closed(now(), conn, code);
     }
-    s.rearm(shell);
+    s.rearm();
 }
 
 impl Shell {
@@ -106,21 +116,10 @@ impl Shell {
         }
     }
 
-    fn rearm(&mut self, shell: &ShellRef) {
-        let Some(window) = web_sys::window() else { return };
-        if let Some((handle, _)) = self.timer.take() {
-            window.clear_timeout_with_handle(handle);
-        }
-        let Some(deadline) = self.tunnel.poll_timeout() else { return };
-        let delay = deadline.saturating_sub(now()).min(i32::MAX as Millis) as i32;
-        let weak = Rc::downgrade(shell);
-        let cb = Closure::<dyn FnMut()>::new(move || {
-            if let Some(shell) = weak.upgrade() {
-                with(&shell, |s, now| s.tunnel.handle_timeout(now));
-            }
-        });
-        if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), delay) {
-            self.timer = Some((handle, cb));
+    fn rearm(&mut self) {
+        let delay = self.tunnel.poll_timeout().map(|d| d.saturating_sub(now()).min(i32::MAX as Millis) as i32);
+        if let Some(t) = self.timer.as_mut() {
+            t.arm(delay);
         }
     }
 }
