@@ -2,6 +2,7 @@
 //! and parent messages in, literal stanzas and parent messages out, on a
 //! virtual clock. (Per-type unit tests sit beside the code in src/.)
 
+mod bosh;
 mod pubsub;
 mod reconnect;
 mod session;
