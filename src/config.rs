@@ -13,10 +13,11 @@ pub struct Config {
     /// Legacy "any origin" mode: an explicit, documented opt-in.
     pub allow_any_origin: bool,
     /// WebSocket endpoints, tried in order; absolute or a path on the
-    /// tunnel's own host. Empty means `/ws/`.
-    pub websocket: Vec<String>,
-    /// BOSH endpoints, the same way. Empty means `/http-bind/`.
-    pub bosh: Vec<String>,
+    /// tunnel's own host. None means `/ws/`; an empty list, no WebSocket.
+    pub websocket: Option<Vec<String>>,
+    /// BOSH endpoints, the same way. None means `/http-bind/`; an empty
+    /// list, no BOSH (and so no fallback to it).
+    pub bosh: Option<Vec<String>>,
     /// Transport when the parent does not choose one (type 12).
     pub transport: Transport,
     pub max_parent_message_bytes: usize,
@@ -42,8 +43,8 @@ impl Default for Config {
         Config {
             allowed_origins: Vec::new(),
             allow_any_origin: false,
-            websocket: Vec::new(),
-            bosh: Vec::new(),
+            websocket: None,
+            bosh: None,
             transport: Transport::WebSocket,
             max_parent_message_bytes: 64 << 10,
             max_stanza_bytes: 1 << 20,
@@ -82,8 +83,8 @@ impl Config {
                     }
                 }),
                 "allowAnyOrigin" => v.as_bool().map(|b| cfg.allow_any_origin = b),
-                "websocket" => strings(v).map(|l| cfg.websocket = l),
-                "bosh" => strings(v).map(|l| cfg.bosh = l),
+                "websocket" => strings(v).map(|l| cfg.websocket = Some(l)),
+                "bosh" => strings(v).map(|l| cfg.bosh = Some(l)),
                 "transport" => v.as_str().and_then(Transport::parse).map(|t| cfg.transport = t),
                 "maxParentMessageBytes" => num(v, 256).map(|n| cfg.max_parent_message_bytes = n as usize),
                 "maxStanzaBytes" => num(v, 1024).map(|n| cfg.max_stanza_bytes = n as usize),
@@ -146,10 +147,15 @@ pub fn normalize_origin(o: &str) -> Option<String> {
 }
 
 /// The endpoint URL for a configured entry (absolute, or a path on the
-/// tunnel page's host) given the page's URL, e.g. `http://h:7071/tunnel/`
-/// and `/ws/` → `ws://h:7071/ws/`. None if it would be a non-WebSocket URL.
-pub fn websocket_url(page: &str, entry: &str) -> Option<String> {
-    if entry.starts_with("ws://") || entry.starts_with("wss://") {
+/// tunnel page's host) given the page's URL: `http://h:7071/tunnel/` and
+/// `/ws/` → `ws://h:7071/ws/`; `/http-bind/` → `http://h:7071/http-bind/`.
+/// None if the entry's scheme does not fit the transport.
+pub fn endpoint_url(page: &str, entry: &str, transport: Transport) -> Option<String> {
+    let schemes: [&str; 2] = match transport {
+        Transport::WebSocket => ["ws://", "wss://"],
+        Transport::Bosh => ["http://", "https://"],
+    };
+    if schemes.iter().any(|s| entry.starts_with(s)) {
         return Some(entry.to_string());
     }
     if !entry.starts_with('/') {
@@ -157,12 +163,13 @@ pub fn websocket_url(page: &str, entry: &str) -> Option<String> {
     }
     let (scheme, rest) = page.split_once("://")?;
     let host = rest.split(['/', '?', '#']).next()?;
-    let ws = match scheme {
-        "https" => "wss",
-        "http" => "ws",
+    let secure = match scheme {
+        "https" => true,
+        "http" => false,
         _ => return None,
     };
-    Some(format!("{ws}://{host}{entry}"))
+    let scheme = schemes[secure as usize];
+    Some(format!("{scheme}{host}{entry}"))
 }
 
 #[cfg(test)]
@@ -191,7 +198,7 @@ mod tests {
         assert!(!c.origin_allowed("https://desk.example.com.evil.net", "https://x"));
         assert_eq!(c.transport, Transport::Bosh);
         assert_eq!(c.request_timeout_ms, 5000);
-        assert_eq!(c.websocket.len(), 2);
+        assert_eq!(c.websocket.map(|l| l.len()), Some(2));
     }
 
     #[test]
@@ -216,10 +223,16 @@ mod tests {
 
     #[test]
     fn endpoints_from_the_page_location() {
-        assert_eq!(websocket_url("http://h:7071/tunnel/", "/ws/").as_deref(), Some("ws://h:7071/ws/"));
-        assert_eq!(websocket_url("https://h:7443/tunnel/?x=1", "/ws/").as_deref(), Some("wss://h:7443/ws/"));
-        assert_eq!(websocket_url("https://h/", "wss://o/ws").as_deref(), Some("wss://o/ws"));
-        assert_eq!(websocket_url("https://h/", "ws.example/ws"), None);
-        assert_eq!(websocket_url("file:///x", "/ws/"), None);
+        let ws = |p, e| endpoint_url(p, e, Transport::WebSocket);
+        let bosh = |p, e| endpoint_url(p, e, Transport::Bosh);
+        assert_eq!(ws("http://h:7071/tunnel/", "/ws/").as_deref(), Some("ws://h:7071/ws/"));
+        assert_eq!(ws("https://h:7443/tunnel/?x=1", "/ws/").as_deref(), Some("wss://h:7443/ws/"));
+        assert_eq!(ws("https://h/", "wss://o/ws").as_deref(), Some("wss://o/ws"));
+        assert_eq!(ws("https://h/", "ws.example/ws"), None);
+        assert_eq!(ws("https://h/", "https://o/http-bind/"), None);
+        assert_eq!(ws("file:///x", "/ws/"), None);
+        assert_eq!(bosh("http://h:7071/tunnel/", "/http-bind/").as_deref(), Some("http://h:7071/http-bind/"));
+        assert_eq!(bosh("https://h:7443/tunnel/", "/http-bind/").as_deref(), Some("https://h:7443/http-bind/"));
+        assert_eq!(bosh("https://h/", "wss://o/ws"), None);
     }
 }

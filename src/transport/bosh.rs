@@ -185,6 +185,11 @@ impl Bosh {
         self.state == State::Active
     }
 
+    /// Session creation has been asked for.
+    pub fn is_started(&self) -> bool {
+        self.state != State::Idle
+    }
+
     pub fn poll_timeout(&self) -> Option<Millis> {
         let poll = if self.polling_due() { self.last_poll.map(|t| t + self.polling_ms) } else { None };
         self.in_flight.iter().map(|f| f.deadline).chain(poll).min()

@@ -2,10 +2,11 @@
 //! socket, feeding frames to the session, pings, and the step to `connected`
 //! (renewing earlier subscriptions first).
 
+use super::link::Link;
 use super::ping::PingAction;
 use super::{Attempt, Conn, End, Millis, Output, Phase, Tunnel};
-use crate::config::websocket_url;
-use crate::protocol::Status;
+use crate::protocol::{Status, Transport};
+use crate::transport::bosh::Bosh;
 use crate::transport::websocket::{self, Frame};
 use crate::xmpp::jid;
 use crate::xmpp::session::{Login, Session, SessionError, SessionOut, Step};
@@ -14,21 +15,32 @@ impl Tunnel {
     /// Starts a new connection, dropping any current one. `connecting` is
     /// reported for a first login, not for each attempt while reconnecting.
     pub(super) fn connect(&mut self, now: Millis, attempt: Attempt) {
+        self.clock = now;
         self.drop_conn();
-        let Some(url) = self.endpoint_url() else {
-            self.log("no usable WebSocket endpoint (check \"websocket\" in config.json)");
+        let candidates = self.candidates();
+        if candidates.is_empty() {
+            self.log("no usable endpoint (check \"websocket\" and \"bosh\" in config.json)");
             return self.stop(Status::Disconnected);
-        };
+        }
+        let (transport, url) = candidates[self.endpoint % candidates.len()].clone();
         let mut random = [0u8; 18];
         (self.entropy)(&mut random);
         self.requests.set_prefix(&random[..4]);
+        let first_rid = u64::from_le_bytes([random[4], random[5], random[6], random[7], random[8], random[9], 0, 0]);
         (self.entropy)(&mut random);
         let login = Login {
             domain: attempt.domain.clone(),
             user: attempt.id.clone(),
             password: attempt.password.clone(),
-            allow_plain: url.starts_with("wss:") || self.cfg.allow_insecure_plain,
+            allow_plain: url.starts_with("wss:") || url.starts_with("https:") || self.cfg.allow_insecure_plain,
             nonce: random.to_vec(),
+        };
+        let link = match transport {
+            Transport::WebSocket => Link::WebSocket { open: false, close_sent: false },
+            Transport::Bosh => Link::Bosh {
+                bosh: Box::new(Bosh::new(&attempt.domain, first_rid, self.cfg.max_stanza_bytes)),
+                url: url.clone(),
+            },
         };
         self.conn_seq += 1;
         let id = self.conn_seq;
@@ -37,24 +49,28 @@ impl Tunnel {
             session: Session::new(login, self.settings.resource.clone()),
             attempt,
             jid: None,
-            open: false,
-            close_sent: false,
+            link,
             deadline: now + self.cfg.connect_timeout_ms as Millis,
         });
         self.phase = Phase::Connecting;
         self.bound_resource = None;
         self.log(&["connecting to ", &url].concat());
-        self.out.push_back(Output::Open { conn: id, url });
         if !self.reconnecting {
             self.status(Status::Connecting);
         }
+        match transport {
+            Transport::WebSocket => self.out.push_back(Output::Open { conn: id, url }),
+            // BOSH needs no socket: the session creation request goes now.
+            Transport::Bosh => self.flush_session(),
+        }
     }
 
-    /// The configured endpoints are tried in turn (primary first).
-    fn endpoint_url(&self) -> Option<String> {
-        let list = &self.cfg.websocket;
-        let entry = if list.is_empty() { "/ws/" } else { &list[self.endpoint % list.len()] };
-        websocket_url(&self.page_url, entry)
+    /// The transport of the current connection.
+    pub(super) fn conn_transport(&self) -> Option<Transport> {
+        self.conn.as_ref().map(|c| match c.link {
+            Link::WebSocket { .. } => Transport::WebSocket,
+            Link::Bosh { .. } => Transport::Bosh,
+        })
     }
 
     pub(super) fn current(&self, conn: u32) -> bool {
@@ -63,6 +79,7 @@ impl Tunnel {
 
     /// The WebSocket opened; `protocol` is the subprotocol the server chose.
     pub fn handle_open(&mut self, now: Millis, conn: u32, protocol: &str) {
+        self.clock = now;
         if !self.current(conn) {
             return;
         }
@@ -70,14 +87,15 @@ impl Tunnel {
             self.log("the server did not select the 'xmpp' WebSocket subprotocol (RFC 7395)");
             return self.end(now, End::Retry);
         }
-        if let Some(c) = self.conn.as_mut() {
-            c.open = true;
+        if let Some(Link::WebSocket { open, .. }) = self.conn.as_mut().map(|c| &mut c.link) {
+            *open = true;
         }
         self.flush_session();
     }
 
     /// One WebSocket text message.
     pub fn handle_message(&mut self, now: Millis, conn: u32, text: &str) {
+        self.clock = now;
         if !self.current(conn) {
             return;
         }
@@ -89,14 +107,20 @@ impl Tunnel {
             Ok(f) => f,
             Err(e) => return self.bad_frame(now, e),
         };
+        self.on_frame(now, frame);
+        self.flush_session();
+    }
+
+    /// A stream header, close or element from either transport.
+    pub(super) fn on_frame(&mut self, now: Millis, frame: Frame) {
         match frame {
             Frame::Open => {
                 let r = self.conn.as_mut().map(|c| c.session.stream_opened());
                 if let Some(Err(e)) = r {
-                    return self.session_failed(now, e);
+                    self.session_failed(now, e);
                 }
             }
-            Frame::Close { see_other_uri } => return self.server_closed(now, see_other_uri),
+            Frame::Close { see_other_uri } => self.server_closed(now, see_other_uri),
             Frame::Element(el) => {
                 let step = match self.conn.as_mut() {
                     Some(c) => c.session.element(el),
@@ -106,16 +130,16 @@ impl Tunnel {
                     Ok(Step::Nothing) => {}
                     Ok(Step::Ready { jid }) => self.on_ready(now, jid),
                     Ok(Step::Stanza(st)) => self.on_stanza(now, st),
-                    Err(e) => return self.session_failed(now, e),
+                    Err(e) => self.session_failed(now, e),
                 }
             }
         }
-        self.flush_session();
     }
 
     /// A message the shell measured as over `max_stanza_bytes` and did not
     /// copy (each UTF-16 unit is at least one byte).
     pub fn handle_oversized(&mut self, now: Millis, conn: u32) {
+        self.clock = now;
         if self.current(conn) {
             self.bad_frame(now, crate::xml::XmlError::TooLarge);
         }
@@ -128,6 +152,7 @@ impl Tunnel {
 
     /// The socket closed or failed.
     pub fn handle_closed(&mut self, now: Millis, conn: u32, code: u16) {
+        self.clock = now;
         if !self.current(conn) {
             return;
         }
@@ -142,6 +167,8 @@ impl Tunnel {
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
+        self.clock = now;
+        self.bosh_timeout(now);
         if let Some(c) = &self.conn {
             if c.jid.is_none() && now >= c.deadline {
                 self.log("timed out while connecting");
@@ -214,16 +241,14 @@ impl Tunnel {
         self.send_queued(now);
     }
 
-    /// Turns what the session wants into frames.
-    fn flush_session(&mut self) {
-        let Some(c) = self.conn.as_mut() else { return };
-        if !c.open {
+    /// Hands what the session wants to the transport.
+    pub(super) fn flush_session(&mut self) {
+        if !self.link_ready() {
             return;
         }
-        let domain = c.attempt.domain.clone();
         while let Some(o) = self.conn.as_mut().and_then(|c| c.session.poll_output()) {
             match o {
-                SessionOut::OpenStream => self.send(websocket::open(&domain)),
+                SessionOut::OpenStream => self.open_stream(),
                 SessionOut::Send(s) => self.send(s),
             }
         }

@@ -6,7 +6,6 @@
 use super::connection::presence;
 use super::{End, Millis, Output, Phase, Tunnel};
 use crate::protocol::Status;
-use crate::transport::websocket;
 
 /// How long we wait for the server's `<close/>` before closing the socket.
 const CLOSE_WAIT_MS: Millis = 2_000;
@@ -74,6 +73,7 @@ impl Tunnel {
     /// `pagehide`: the page is going away and nothing can be awaited, so
     /// unsubscribe and close in one go.
     pub fn handle_unload(&mut self, now: Millis) {
+        self.clock = now;
         self.status(Status::Unloading);
         if self.phase == Phase::Connected || self.phase == Phase::Resubscribing {
             self.send_final_unsubscribes(now);
@@ -141,15 +141,6 @@ impl Tunnel {
             Phase::Closing { deadline } if now >= deadline => self.finish_close(),
             Phase::Unsubscribing { deadline } if now >= deadline => self.begin_close(now),
             _ => {}
-        }
-    }
-
-    /// `<close/>`, once per connection (RFC 7395 §3.6: also in answer to
-    /// the server's, and before we drop a connection ourselves).
-    fn send_close(&mut self) {
-        if let Some(c) = self.conn.as_mut().filter(|c| c.open && !c.close_sent) {
-            c.close_sent = true;
-            self.send(websocket::close());
         }
     }
 

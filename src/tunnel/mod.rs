@@ -13,6 +13,7 @@
 mod backoff;
 mod connection;
 mod ending;
+mod link;
 mod parent;
 mod ping;
 mod requests;
@@ -41,6 +42,12 @@ pub enum Output {
     /// Open a WebSocket (subprotocol `xmpp`) and report on it as `conn`.
     Open { conn: u32, url: String },
     Send { conn: u32, data: String },
+    /// BOSH: POST `body` to `url` and report the outcome with `handle_http`
+    /// tagged with `conn` and `rid`.
+    Post { conn: u32, rid: u64, url: String, body: String },
+    /// BOSH: stop waiting for that request (no report needed).
+    Abort { conn: u32, rid: u64 },
+    /// Forget the connection: close the socket, abort its requests.
     Close { conn: u32 },
     /// A trace line for the browser console (type 16 enabled it).
     Console(String),
@@ -87,10 +94,7 @@ struct Conn {
     attempt: Attempt,
     /// Bound full JID once ready.
     jid: Option<String>,
-    /// The transport said it is open.
-    open: bool,
-    /// We sent `<close/>` on it.
-    close_sent: bool,
+    link: link::Link,
     /// Deadline for reaching a ready session.
     deadline: Millis,
 }
@@ -119,6 +123,8 @@ pub struct Tunnel {
     /// Index into the endpoint list for the next attempt.
     endpoint: usize,
     pinger: Pinger,
+    /// The time of the input being handled (for code paths that take none).
+    clock: Millis,
     out: VecDeque<Output>,
     entropy: Box<dyn FnMut(&mut [u8])>,
 }
@@ -144,6 +150,7 @@ impl Tunnel {
             backoff: Backoff::default(),
             endpoint: 0,
             pinger: Pinger::default(),
+            clock: 0,
             out: VecDeque::new(),
             entropy,
         }
@@ -154,7 +161,8 @@ impl Tunnel {
     }
 
     /// `4|loaded`, the extension announcement, then any configuration problems.
-    pub fn start(&mut self, _now: Millis) {
+    pub fn start(&mut self, now: Millis) {
+        self.clock = now;
         self.to_parent(format(MsgType::Status, Status::Loaded.as_str()));
         let mut hello = String::new();
         crate::protocol::push_type(&mut hello, EXT_HELLO);
@@ -163,9 +171,7 @@ impl Tunnel {
         if self.cfg.allowed_origins.is_empty() && !self.cfg.allow_any_origin {
             self.log("no allowedOrigins configured: only the tunnel's own origin may use it");
         }
-        if self.cfg.transport == crate::protocol::Transport::Bosh {
-            self.log("config.json asks for BOSH, which this tunnel does not speak yet; using WebSocket");
-        }
+
         for p in core::mem::take(&mut self.config_problems) {
             self.log(&p);
         }
@@ -184,7 +190,10 @@ impl Tunnel {
             }
             _ => None,
         };
-        [conn, phase, self.requests.next_deadline(), self.pinger.next_deadline()].into_iter().flatten().min()
+        [conn, phase, self.requests.next_deadline(), self.pinger.next_deadline(), self.bosh_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn backoff_config(&self) -> BackoffConfig {
@@ -223,14 +232,6 @@ impl Tunnel {
         self.to_parent(format(MsgType::Status, s.as_str()));
     }
 
-    fn send(&mut self, data: String) {
-        if let Some(c) = &self.conn {
-            if self.settings.trace {
-                self.out.push_back(Output::Console(["SEND ", redact(&data)].concat()));
-            }
-            self.out.push_back(Output::Send { conn: c.id, data });
-        }
-    }
 }
 
 /// What a trace line may show of a frame: the SASL exchange carries the

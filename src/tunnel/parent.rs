@@ -6,6 +6,7 @@ use crate::protocol::{self, ParentMessage, Transport};
 
 impl Tunnel {
     pub fn handle_parent(&mut self, now: Millis, data: &str) {
+        self.clock = now;
         let msg = match protocol::parse(data, self.cfg.max_parent_message_bytes) {
             Ok(m) => m,
             Err(e) => return self.log(&e.describe()),
@@ -114,11 +115,18 @@ impl Tunnel {
         }
     }
 
-    fn set_transport(&mut self, _now: Millis, t: Transport) {
+    /// Type 12. Arriving after the connection started (a late setting in
+    /// the handshake burst, spec §3.1), it restarts that connection once on
+    /// the transport asked for.
+    fn set_transport(&mut self, now: Millis, t: Transport) {
         self.settings.transport = t;
-        if t == Transport::Bosh {
-            // BOSH is the next transport to land; until then say so plainly.
-            self.log("BOSH was requested but this tunnel speaks only WebSocket for now; using WebSocket");
+        let live = matches!(self.phase, Phase::Connecting | Phase::Resubscribing | Phase::Connected);
+        if live && self.conn_transport().is_some_and(|c| c != t) {
+            if let Some(a) = self.conn.as_ref().map(|c| c.attempt.clone()) {
+                self.log("connection type changed: starting again on the transport asked for");
+                self.endpoint = 0;
+                self.connect(now, a);
+            }
         }
     }
 }

@@ -89,9 +89,8 @@ mod tests {
     fn dead_after(interval: u32, timeout: u32, retries: u32, late: Millis) -> Millis {
         let mut p = Pinger::default();
         p.start(0, interval);
-        let mut now = 0;
         for _ in 0..1000 {
-            now = p.next_deadline().unwrap() + late;
+            let now = p.next_deadline().unwrap() + late;
             if p.on_timeout(now, interval, timeout, retries) == PingAction::Dead {
                 return now;
             }

@@ -3,6 +3,7 @@
 //! `Tunnel` and carries out its outputs. It makes no protocol decisions
 //! beyond the security gate on incoming messages (spec §4.1).
 
+mod http;
 mod parent;
 mod socket;
 mod timer;
@@ -18,14 +19,20 @@ pub(crate) struct Shell {
     tunnel: Tunnel,
     parent: parent::ParentLink,
     sockets: Vec<socket::Socket>,
+    requests: Vec<http::HttpRequest>,
     timer: Option<timer::Timer>,
-    /// Transport events that happened while outputs were being carried out
-    /// (a WebSocket constructor that throws), fed in afterwards.
-    deferred: Vec<(u32, u16)>,
+    /// Transport failures that happened while outputs were being carried
+    /// out (a constructor that throws), fed in afterwards.
+    deferred: Vec<Deferred>,
     _listeners: Vec<EventListener>,
 }
 
 pub(crate) type ShellRef = Rc<RefCell<Shell>>;
+
+enum Deferred {
+    SocketFailed(u32),
+    PostFailed(u32, u64),
+}
 
 thread_local! {
     /// Keeps the shell alive for the page's lifetime.
@@ -54,6 +61,7 @@ pub fn start(config_text: Option<String>) {
         tunnel: Tunnel::new(cfg, problems, &page_url, entropy),
         parent: link,
         sockets: Vec::new(),
+        requests: Vec::new(),
         timer: None,
         deferred: Vec::new(),
         _listeners: Vec::new(),
@@ -92,8 +100,11 @@ pub(crate) fn with(shell: &ShellRef, input: impl FnOnce(&mut Shell, Millis)) {
         while let Some(o) = s.tunnel.poll_output() {
             s.execute(shell, o);
         }
-        let Some((conn, code)) = s.deferred.pop() else { break };
-        s.tunnel.handle_closed(now(), conn, code);
+        match s.deferred.pop() {
+            Some(Deferred::SocketFailed(conn)) => s.tunnel.handle_closed(now(), conn, 1006),
+            Some(Deferred::PostFailed(conn, rid)) => s.tunnel.handle_http(now(), conn, rid, 0, ""),
+            None => break,
+        }
     }
     s.rearm();
 }
@@ -104,14 +115,26 @@ impl Shell {
             Output::Parent(msg) => self.parent.post(&msg),
             Output::Open { conn, url } => match socket::Socket::open(shell, conn, &url) {
                 Some(sock) => self.sockets.push(sock),
-                None => self.deferred.push((conn, 1006)),
+                None => self.deferred.push(Deferred::SocketFailed(conn)),
             },
+            Output::Post { conn, rid, url, body } => {
+                // A request sent again (same rid) replaces its earlier send.
+                self.requests.retain(|r| !(r.conn == conn && r.rid == rid));
+                match http::HttpRequest::post(shell, conn, rid, &url, &body) {
+                    Some(r) => self.requests.push(r),
+                    None => self.deferred.push(Deferred::PostFailed(conn, rid)),
+                }
+            }
+            Output::Abort { conn, rid } => self.requests.retain(|r| !(r.conn == conn && r.rid == rid)),
             Output::Send { conn, data } => {
                 if let Some(sock) = self.sockets.iter().find(|s| s.conn == conn) {
                     sock.send(&data);
                 }
             }
-            Output::Close { conn } => self.sockets.retain(|s| s.conn != conn),
+            Output::Close { conn } => {
+                self.sockets.retain(|s| s.conn != conn);
+                self.requests.retain(|r| r.conn != conn);
+            }
             Output::Console(line) => web_sys::console::log_1(&JsValue::from_str(&line)),
         }
     }

@@ -39,3 +39,20 @@ test("ejabberd: SCRAM-SHA-512 login, subscribe, byte-exact event, unsubscribe", 
   await waitMessage(page, `8|${node}`);
   await context.close();
 });
+
+test("ejabberd over BOSH: login, subscribe, event", async () => {
+  const context = await browser.newContext();
+  const page = await openParent(context, stack);
+  await page.evaluate((d) => window.send("12|bosh", "3|bosh", "1|agent2", `5|${d}`, "2|agent2-pw"), stack.server.domain);
+  await waitMessage(page, "4|connected");
+  assert.ok((await received(page)).includes("13|logged in as agent2@localhost/bosh (SCRAM-SHA-512)"));
+  const node = "/finesse/api/User/agent2";
+  await publisher.createNode(stack.server.pubsub, node);
+  await page.evaluate((n) => window.send(`7|${n}`), node);
+  await waitMessage(page, `7|${node}`);
+  const update = "<Update><data><state>READY</state></data></Update>";
+  await publisher.publish(stack.server.pubsub, node,
+    `<notification xmlns='http://jabber.org/protocol/pubsub'>${escapeXml(update)}</notification>`);
+  await waitMessage(page, `0|${encodeURI(node)}${update}`);
+  await context.close();
+});

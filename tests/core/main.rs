@@ -7,5 +7,6 @@ mod pubsub;
 mod reconnect;
 mod session;
 mod tunnel;
+mod tunnel_bosh;
 mod tunnel_pubsub;
 mod tunnel_requests;

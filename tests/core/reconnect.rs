@@ -4,8 +4,9 @@
 use crate::tunnel::{result, Harness};
 
 /// Deterministic delays: no jitter, 1 s doubling to 8 s.
+/// (And WebSocket only, so that retries stay on it.)
 const NO_JITTER: &str = r#"{"allowInsecurePlain":true,"allowedOrigins":["http://127.0.0.1:8000"],
-    "reconnectBaseMs":1000,"reconnectMaxMs":8000,"reconnectJitter":false}"#;
+    "reconnectBaseMs":1000,"reconnectMaxMs":8000,"reconnectJitter":false,"bosh":[]}"#;
 
 fn connected(cfg: &str) -> Harness {
     let mut h = Harness::with_config(cfg);
@@ -126,7 +127,7 @@ fn the_first_login_retries_too_while_the_server_is_down() {
 #[test]
 fn endpoints_are_tried_in_turn_and_the_primary_first_after_a_session() {
     let cfg = r#"{"allowInsecurePlain":true,"reconnectJitter":false,"reconnectBaseMs":100,
-                 "websocket":["ws://primary:1/ws/","ws://secondary:2/ws/"]}"#;
+                 "websocket":["ws://primary:1/ws/","ws://secondary:2/ws/"],"bosh":[]}"#;
     let mut h = Harness::with_config(cfg);
     h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
     assert_eq!(h.url.as_deref(), Some("ws://primary:1/ws/"));

@@ -21,6 +21,9 @@ pub struct Harness {
     pub conn: Option<u32>,
     pub url: Option<String>,
     pub closed: Vec<u32>,
+    /// BOSH requests: (conn, rid, url, body).
+    pub posts: Vec<(u32, u64, String, String)>,
+    pub aborted: Vec<u64>,
 }
 
 impl Harness {
@@ -28,7 +31,18 @@ impl Harness {
         let (cfg, problems) = Config::parse(json);
         let mut t = Tunnel::new(cfg, problems, PAGE, Box::new(|b: &mut [u8]| b.fill(7)));
         t.start(0);
-        let mut h = Harness { t, now: 0, parent: vec![], sent: vec![], console: vec![], conn: None, url: None, closed: vec![] };
+        let mut h = Harness {
+            t,
+            now: 0,
+            parent: vec![],
+            sent: vec![],
+            console: vec![],
+            conn: None,
+            url: None,
+            closed: vec![],
+            posts: vec![],
+            aborted: vec![],
+        };
         h.drain();
         h
     }
@@ -52,6 +66,14 @@ impl Harness {
                     self.sent.push(data)
                 }
                 Output::Close { conn } => self.closed.push(conn),
+                Output::Post { conn, rid, url, body } => {
+                    // Every body we post is one well-formed element too.
+                    xmpp_tunnel::xml::parse(&body, &xmpp_tunnel::xml::Limits::SERVER).expect("we posted malformed XML");
+                    self.conn = Some(conn);
+                    self.url = Some(url.clone());
+                    self.posts.push((conn, rid, url, body));
+                }
+                Output::Abort { rid, .. } => self.aborted.push(rid),
                 Output::Console(l) => self.console.push(l),
             }
         }

@@ -1,0 +1,209 @@
+//! The transport under a connection — RFC 7395 WebSocket or BOSH — and the
+//! endpoint candidates: the preferred transport's endpoints first, then the
+//! other's, so that a server that is down moves us to the next one, and a
+//! WebSocket that cannot be opened (a proxy refusing upgrades) falls back
+//! to BOSH.
+
+use super::{End, Millis, Output, Phase, Tunnel};
+use crate::config::endpoint_url;
+use crate::protocol::{Status, Transport};
+use crate::transport::bosh::{Bosh, BoshEvent, BoshOut};
+use crate::transport::websocket::{self, Frame};
+
+pub(super) enum Link {
+    WebSocket {
+        /// The socket said it is open.
+        open: bool,
+        /// We sent `<close/>` on it.
+        close_sent: bool,
+    },
+    Bosh {
+        bosh: Box<Bosh>,
+        url: String,
+    },
+}
+
+impl Tunnel {
+    /// Every (transport, URL) to try, in order.
+    pub(super) fn candidates(&self) -> Vec<(Transport, String)> {
+        let mut order = [Transport::WebSocket, Transport::Bosh];
+        if self.settings.transport == Transport::Bosh {
+            order.reverse();
+        }
+        let mut list = Vec::new();
+        for t in order {
+            let (entries, default) = match t {
+                Transport::WebSocket => (&self.cfg.websocket, "/ws/"),
+                Transport::Bosh => (&self.cfg.bosh, "/http-bind/"),
+            };
+            let defaults = [default.to_string()];
+            for e in entries.as_deref().unwrap_or(&defaults) {
+                if let Some(url) = endpoint_url(&self.page_url, e, t) {
+                    list.push((t, url));
+                }
+            }
+        }
+        list
+    }
+
+    /// A stanza (or frame) on the current connection.
+    pub(super) fn send(&mut self, data: String) {
+        let now = self.clock;
+        let Some(c) = self.conn.as_mut() else { return };
+        if self.settings.trace {
+            self.out.push_back(Output::Console(["SEND ", super::redact(&data)].concat()));
+        }
+        match &mut c.link {
+            Link::WebSocket { .. } => self.out.push_back(Output::Send { conn: c.id, data }),
+            Link::Bosh { bosh, .. } => {
+                bosh.send(now, data);
+                self.pump_bosh();
+            }
+        }
+    }
+
+    /// The stream header: the first one (WebSocket `<open/>`, BOSH session
+    /// creation) or a restart after SASL.
+    pub(super) fn open_stream(&mut self) {
+        let now = self.clock;
+        let Some(c) = self.conn.as_mut() else { return };
+        match &mut c.link {
+            Link::WebSocket { .. } => {
+                let frame = websocket::open(&c.attempt.domain);
+                self.send(frame);
+            }
+            Link::Bosh { bosh, .. } => {
+                if bosh.is_started() {
+                    bosh.restart(now);
+                } else {
+                    bosh.start(now);
+                }
+                self.pump_bosh();
+            }
+        }
+    }
+
+    /// Ends the stream from our side, once per connection: `<close/>`
+    /// (RFC 7395 §3.6, also in answer to the server's) or a BOSH terminate
+    /// carrying whatever stanzas are still queued.
+    pub(super) fn send_close(&mut self) {
+        let now = self.clock;
+        let Some(c) = self.conn.as_mut() else { return };
+        match &mut c.link {
+            Link::WebSocket { open, close_sent } => {
+                if *open && !*close_sent {
+                    *close_sent = true;
+                    self.out.push_back(Output::Send { conn: c.id, data: websocket::close() });
+                }
+            }
+            Link::Bosh { bosh, .. } => {
+                bosh.terminate(now, &[]);
+                self.pump_bosh();
+            }
+        }
+    }
+
+    /// Whether the session may talk yet (a WebSocket must be open first).
+    pub(super) fn link_ready(&self) -> bool {
+        match self.conn.as_ref().map(|c| &c.link) {
+            Some(Link::WebSocket { open, .. }) => *open,
+            Some(Link::Bosh { .. }) => true,
+            None => false,
+        }
+    }
+
+    /// Moves what BOSH wants on the network into the tunnel's outputs.
+    pub(super) fn pump_bosh(&mut self) {
+        let Some(c) = self.conn.as_mut() else { return };
+        let Link::Bosh { bosh, url } = &mut c.link else { return };
+        while let Some(o) = bosh.poll_output() {
+            self.out.push_back(match o {
+                BoshOut::Post { rid, body } => Output::Post { conn: c.id, rid, url: url.clone(), body },
+                BoshOut::Abort { rid } => Output::Abort { conn: c.id, rid },
+            });
+        }
+    }
+
+    pub(super) fn bosh_timeout(&mut self, now: Millis) {
+        let Some(Link::Bosh { bosh, .. }) = self.conn.as_mut().map(|c| &mut c.link) else { return };
+        let r = bosh.on_timeout(now);
+        self.pump_bosh();
+        if let Err(e) = r {
+            self.bosh_failed(now, e);
+        }
+    }
+
+    pub(super) fn bosh_deadline(&self) -> Option<Millis> {
+        match self.conn.as_ref().map(|c| &c.link) {
+            Some(Link::Bosh { bosh, .. }) => bosh.poll_timeout(),
+            _ => None,
+        }
+    }
+
+    /// The outcome of a BOSH request: `status` 200 with its body, another
+    /// HTTP status, or 0 when the network failed.
+    pub fn handle_http(&mut self, now: Millis, conn: u32, rid: u64, status: u16, body: &str) {
+        self.clock = now;
+        if !self.current(conn) {
+            return;
+        }
+        if status == 200 && self.settings.trace && body.len() <= self.cfg.max_stanza_bytes {
+            self.out.push_back(Output::Console(["RECV ", super::redact(body)].concat()));
+        }
+        let Some(Link::Bosh { bosh, .. }) = self.conn.as_mut().map(|c| &mut c.link) else { return };
+        let r = bosh.on_response(now, rid, status, body);
+        self.pump_bosh();
+        let events = match r {
+            Ok(ev) => ev,
+            Err(e) => return self.bosh_failed(now, e),
+        };
+        if status == 200 {
+            self.pinger.activity(now, self.settings.ping_interval_ms);
+        }
+        for ev in events {
+            if !self.current(conn) {
+                return; // an earlier event ended this connection
+            }
+            match ev {
+                BoshEvent::StreamOpened => self.on_frame(now, Frame::Open),
+                BoshEvent::Element(el) => self.on_frame(now, Frame::Element(el)),
+                BoshEvent::Terminated { condition, stream_error } => {
+                    if let Some(err) = stream_error {
+                        // A stream error relayed by the connection manager.
+                        self.on_frame(now, Frame::Element(err));
+                        if !self.current(conn) {
+                            return;
+                        }
+                    }
+                    return self.bosh_terminated(now, condition.as_deref());
+                }
+            }
+        }
+        self.flush_session();
+    }
+
+    fn bosh_terminated(&mut self, now: Millis, condition: Option<&str>) {
+        if matches!(self.phase, Phase::Closing { .. }) {
+            return self.finish_close();
+        }
+        let cond = condition.unwrap_or("none");
+        self.log(&["the BOSH session ended (condition: ", cond, ")"].concat());
+        let end = match cond {
+            // The deployment must change before retrying can help.
+            "host-unknown" | "improper-addressing" | "policy-violation" | "bad-request" => End::Stop(Status::Disconnected),
+            _ => End::Retry,
+        };
+        self.end(now, end);
+    }
+
+    fn bosh_failed(&mut self, now: Millis, e: crate::transport::bosh::BoshError) {
+        use crate::transport::bosh::BoshError;
+        let why = match e {
+            BoshError::Unreachable { .. } => "the BOSH endpoint stopped answering",
+            BoshError::BadResponse(what) => what,
+            BoshError::Xml(x) => x.as_str(),
+        };
+        self.log(&["BOSH connection lost: ", why].concat());
+        self.end(now, End::Retry);
+    }
+}
