@@ -7,7 +7,7 @@ mod types;
 
 pub use encode_uri::encode_uri;
 pub use parent::{parse, ConnInfo, ParentMessage, PingSettings, ProtocolError, Transport};
-pub use types::{MsgType, Status, EXT_HELLO};
+pub use types::{MsgType, Status, EXT_GAP, EXT_HELLO};
 
 /// `type|payload` as the parent expects it.
 pub fn format(t: MsgType, payload: &str) -> String {

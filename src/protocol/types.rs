@@ -27,6 +27,11 @@ pub enum MsgType {
 /// tunnel speaks. Legacy parents ignore unknown types.
 pub const EXT_HELLO: u16 = 100;
 
+/// Extension 101 (T→P, right after a `4|connected` that follows a lost
+/// connection which could not be resumed): events may have been missed, so
+/// the parent should refresh its state (e.g. re-read it over REST).
+pub const EXT_GAP: u16 = 101;
+
 impl MsgType {
     pub fn from_u16(n: u16) -> Option<MsgType> {
         use MsgType::*;

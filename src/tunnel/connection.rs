@@ -17,6 +17,13 @@ impl Tunnel {
     pub(super) fn connect(&mut self, now: Millis, attempt: Attempt) {
         self.clock = now;
         self.drop_conn();
+        // After a loss, try to resume the session (within the server's
+        // window); anything else is a new session.
+        let resume = if self.reconnecting { self.resumable(now) } else { None };
+        if resume.is_none() {
+            self.sm.reset();
+            self.abandon_session();
+        }
         let candidates = self.candidates();
         if candidates.is_empty() {
             self.log("no usable endpoint (check \"websocket\" and \"bosh\" in config.json)");
@@ -46,7 +53,7 @@ impl Tunnel {
         let id = self.conn_seq;
         self.conn = Some(Conn {
             id,
-            session: Session::new(login, self.settings.resource.clone()),
+            session: Session::new(login, self.settings.resource.clone(), resume),
             attempt,
             jid: None,
             link,
@@ -62,6 +69,14 @@ impl Tunnel {
             Transport::WebSocket => self.out.push_back(Output::Open { conn: id, url }),
             // BOSH needs no socket: the session creation request goes now.
             Transport::Bosh => self.flush_session(),
+        }
+    }
+
+    fn resumable(&self, now: Millis) -> Option<crate::xmpp::sm::Resume> {
+        let r = self.sm.resume()?;
+        match (self.sm.max_resume_s(), self.lost_at) {
+            (Some(max), Some(lost)) if now.saturating_sub(lost) >= max as Millis * 1000 => None,
+            _ => Some(r),
         }
     }
 
@@ -129,7 +144,22 @@ impl Tunnel {
                 match step {
                     Ok(Step::Nothing) => {}
                     Ok(Step::Ready { jid }) => self.on_ready(now, jid),
-                    Ok(Step::Stanza(st)) => self.on_stanza(now, st),
+                    Ok(Step::Resumed { h }) => self.on_resumed(now, h),
+                    Ok(Step::ResumeFailed) => {
+                        self.log("the server could not resume the session: starting a new one");
+                        self.sm.reset();
+                        self.abandon_session();
+                    }
+                    Ok(Step::Stanza(st)) => {
+                        // Stream management sees every element first.
+                        let (reply, own) = self.sm.received(&st);
+                        if let Some(a) = reply {
+                            self.send_raw(a);
+                        }
+                        if !own {
+                            self.on_stanza(now, st);
+                        }
+                    }
                     Err(e) => self.session_failed(now, e),
                 }
             }
@@ -217,11 +247,28 @@ impl Tunnel {
         self.bound_resource = jid::resource(&full_jid).map(str::to_string);
         let mech = self.conn.as_ref().and_then(|c| c.session.mechanism()).map_or("?", |m| m.name());
         self.log(&["logged in as ", &full_jid, " (", mech, ")"].concat());
+        self.last_jid = Some(full_jid.clone());
+        let sm_offered = self.conn.as_ref().is_some_and(|c| c.session.sm_offered());
         if let Some(c) = self.conn.as_mut() {
             c.jid = Some(full_jid);
         }
+        // A new session after a loss: whatever was published meanwhile is gone.
+        if self.reconnecting {
+            self.gap = true;
+        }
+        if self.sm.resume().is_some() {
+            // We could have resumed, but this server offered no stream
+            // management: the old session and its requests are gone.
+            self.sm.reset();
+            self.abandon_session();
+        }
         self.backoff.ready(now);
         self.pinger.start(now, self.settings.ping_interval_ms);
+        if sm_offered {
+            // Before anything else, so that every stanza is counted.
+            let enable = self.sm.enable();
+            self.send_raw(enable);
+        }
         // Initial presence: servers route pubsub notifications only to
         // available resources.
         self.send(presence(None));
@@ -232,12 +279,36 @@ impl Tunnel {
         }
     }
 
+    /// XEP-0198 `<resumed/>`: the same session, nothing lost, nothing to
+    /// subscribe again; only our unacknowledged stanzas go out again.
+    fn on_resumed(&mut self, now: Millis, h: u32) {
+        self.log("resumed the session (XEP-0198): no event lost");
+        let jid = self.last_jid.clone();
+        if let Some(c) = self.conn.as_mut() {
+            c.jid = jid;
+        }
+        for s in self.sm.resumed(h) {
+            self.send_raw(s);
+        }
+        self.backoff.ready(now);
+        self.pinger.start(now, self.settings.ping_interval_ms);
+        self.now_connected(now);
+    }
+
     pub(super) fn now_connected(&mut self, now: Millis) {
         self.phase = Phase::Connected;
         self.reconnecting = false;
+        self.lost_at = None;
         // The next loss tries the primary endpoint first again.
         self.endpoint = 0;
         self.status(Status::Connected);
+        if core::mem::take(&mut self.gap) {
+            // Extension 101: the parent should refresh what it shows.
+            let mut m = String::new();
+            crate::protocol::push_type(&mut m, crate::protocol::EXT_GAP);
+            m.push_str(r#"{"gap":true,"reason":"the connection was lost and could not be resumed"}"#);
+            self.to_parent(m);
+        }
         self.send_queued(now);
     }
 

@@ -25,6 +25,13 @@ impl Tunnel {
     fn retry(&mut self, now: Millis) {
         let was_ready = self.conn.as_ref().is_some_and(|c| c.jid.is_some());
         self.drop_conn();
+        if was_ready {
+            self.lost_at = Some(now);
+        }
+        if self.sm.resume().is_none() {
+            // Nothing to resume: the session's requests are lost with it.
+            self.abandon_session();
+        }
         if !was_ready {
             // This endpoint failed before a session: try the next one.
             self.endpoint = self.endpoint.wrapping_add(1);
@@ -47,6 +54,8 @@ impl Tunnel {
     /// (Also used to refuse invalid credentials or endpoints up front.)
     pub(super) fn stop(&mut self, status: Status) {
         self.drop_conn();
+        self.sm.reset();
+        self.abandon_session();
         self.phase = Phase::Idle;
         self.reconnecting = false;
         self.backoff.reset();
@@ -81,6 +90,8 @@ impl Tunnel {
         }
         self.fail_queued();
         self.drop_conn();
+        self.sm.reset();
+        self.abandon_session();
         self.phase = Phase::Idle;
         self.reconnecting = false;
     }
@@ -129,6 +140,8 @@ impl Tunnel {
     /// meanwhile: the parent still gets its `disconnected`).
     pub(super) fn finish_close(&mut self) {
         self.drop_conn();
+        self.sm.reset();
+        self.abandon_session();
         self.phase = Phase::Idle;
         self.status(Status::Disconnected);
     }
@@ -144,13 +157,13 @@ impl Tunnel {
         }
     }
 
-    /// Closes the connection; its unanswered requests are settled.
+    /// Closes the connection. (Its session's requests live on if it may
+    /// be resumed; the callers settle them otherwise.)
     pub(super) fn drop_conn(&mut self) {
         self.send_close();
         self.pinger.stop();
         if let Some(c) = self.conn.take() {
             self.out.push_back(Output::Close { conn: c.id });
-            self.abandon_requests(c.id);
         }
     }
 }

@@ -46,8 +46,23 @@ impl Tunnel {
         list
     }
 
-    /// A stanza (or frame) on the current connection.
+    /// A stanza or negotiation element on the current connection. Stanzas
+    /// are counted for stream management, and an ack is asked for.
     pub(super) fn send(&mut self, data: String) {
+        let stanza = ["<iq ", "<message ", "<presence "].iter().any(|p| data.starts_with(p));
+        if stanza {
+            self.sm.sent(&data);
+        }
+        self.send_raw(data);
+        if stanza {
+            if let Some(r) = self.sm.request_ack() {
+                self.send_raw(r);
+            }
+        }
+    }
+
+    /// As it is: SM's own elements, stanzas being resent on resumption.
+    pub(super) fn send_raw(&mut self, data: String) {
         let now = self.clock;
         let Some(c) = self.conn.as_mut() else { return };
         if self.settings.trace {

@@ -24,6 +24,7 @@ mod subscriptions;
 use crate::config::Config;
 use crate::protocol::{format, MsgType, Status, EXT_HELLO};
 use crate::xmpp::session::Session;
+use crate::xmpp::sm::Sm;
 use backoff::{Backoff, BackoffConfig};
 use ping::Pinger;
 use requests::Requests;
@@ -123,6 +124,17 @@ pub struct Tunnel {
     /// Index into the endpoint list for the next attempt.
     endpoint: usize,
     pinger: Pinger,
+    /// XEP-0198 state; outlives connections so that a session can resume.
+    sm: Sm,
+    /// Counts XMPP sessions (a resumed one keeps its number); requests
+    /// belong to the session they were sent on.
+    epoch: u32,
+    /// The full JID of the current or last session (kept across a resume).
+    last_jid: Option<String>,
+    /// When the last connection was lost (to respect the resume window).
+    lost_at: Option<Millis>,
+    /// A new session replaced a lost one: events may have been missed.
+    gap: bool,
     /// The time of the input being handled (for code paths that take none).
     clock: Millis,
     out: VecDeque<Output>,
@@ -150,6 +162,11 @@ impl Tunnel {
             backoff: Backoff::default(),
             endpoint: 0,
             pinger: Pinger::default(),
+            sm: Sm::default(),
+            epoch: 0,
+            last_jid: None,
+            lost_at: None,
+            gap: false,
             clock: 0,
             out: VecDeque::new(),
             entropy,
@@ -166,7 +183,7 @@ impl Tunnel {
         self.to_parent(format(MsgType::Status, Status::Loaded.as_str()));
         let mut hello = String::new();
         crate::protocol::push_type(&mut hello, EXT_HELLO);
-        hello.push_str(r#"{"protocol":1,"extensions":[]}"#);
+        hello.push_str(r#"{"protocol":1,"extensions":["gap"]}"#);
         self.to_parent(hello);
         if self.cfg.allowed_origins.is_empty() && !self.cfg.allow_any_origin {
             self.log("no allowedOrigins configured: only the tunnel's own origin may use it");

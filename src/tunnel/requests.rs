@@ -53,7 +53,8 @@ struct Pending {
     iq: String,
     /// The JID asked; the reply must come from it.
     to: String,
-    conn: u32,
+    /// The XMPP session it was sent on (a resumed session keeps it).
+    epoch: u32,
     kind: Kind,
     deadline: Millis,
     /// Identical parent requests that arrived meanwhile and share the outcome.
@@ -168,8 +169,8 @@ impl Tunnel {
     }
 
     fn send_request(&mut self, now: Millis, kind: Kind) {
-        let (Some(service), Some((conn, me))) =
-            (self.settings.pubsub_service(), self.conn.as_ref().and_then(|c| Some((c.id, c.jid.clone()?))))
+        let epoch = self.epoch;
+        let (Some(service), Some(me)) = (self.settings.pubsub_service(), self.conn.as_ref().and_then(|c| c.jid.clone()))
         else {
             let times = kind.own_replies();
             return self.reply(&kind, times, Outcome::Failed("not-connected", "the tunnel is not connected"));
@@ -183,19 +184,19 @@ impl Tunnel {
         };
         self.send(iq);
         let deadline = now + self.settings.request_timeout_ms as Millis;
-        self.requests.pending.push(Pending { iq: id, to: service, conn, kind, deadline, also: 0 });
+        self.requests.pending.push(Pending { iq: id, to: service, epoch, kind, deadline, also: 0 });
     }
 
     /// An iq result or error; false if it answers nothing we asked (an
-    /// unknown id, another connection's id, or a sender we did not ask).
+    /// unknown id, another session's id, or a sender we did not ask).
     pub(super) fn on_iq_reply(&mut self, now: Millis, el: &Element) -> bool {
-        let conn = self.conn.as_ref().map(|c| c.id);
+        let epoch = self.epoch;
         let (Some(id), Some(from)) = (el.attr("id"), el.attr("from")) else { return false };
         let Some(i) = self
             .requests
             .pending
             .iter()
-            .position(|p| p.iq == id && Some(p.conn) == conn && jid::same_bare(from, &p.to))
+            .position(|p| p.iq == id && p.epoch == epoch && jid::same_bare(from, &p.to))
         else {
             return false;
         };
@@ -327,11 +328,11 @@ impl Tunnel {
         }
     }
 
-    /// The connection `conn` is gone: its requests can never be answered.
-    pub(super) fn abandon_requests(&mut self, conn: u32) {
-        let (gone, keep): (Vec<_>, Vec<_>) = core::mem::take(&mut self.requests.pending).into_iter().partition(|p| p.conn == conn);
-        self.requests.pending = keep;
-        for p in gone {
+    /// The XMPP session is gone for good (not resumable): its requests can
+    /// never be answered, and a next session gets a new number.
+    pub(super) fn abandon_session(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        for p in core::mem::take(&mut self.requests.pending) {
             self.settle(p, Outcome::Failed("not-connected", "the connection was lost before the server answered"));
         }
     }

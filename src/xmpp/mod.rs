@@ -6,4 +6,5 @@ pub mod presence;
 pub mod pubsub;
 pub mod sasl;
 pub mod session;
+pub mod sm;
 pub mod stanza;

@@ -8,6 +8,7 @@
 
 use super::ns;
 use super::sasl::{base64, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
+use super::sm::{self, Resume, NS_SM};
 use super::stanza;
 use crate::xml::{Element, Writer};
 
@@ -47,8 +48,14 @@ impl SessionError {
 #[derive(Debug, PartialEq)]
 pub enum Step {
     Nothing,
-    /// Negotiation finished: bound to this full JID.
+    /// Negotiation finished: bound to this full JID (a new session).
     Ready { jid: String },
+    /// The previous session was resumed (XEP-0198); the server had our
+    /// stanzas up to `h`.
+    Resumed { h: u32 },
+    /// Resumption refused: a new session is being bound (events may have
+    /// been lost meanwhile).
+    ResumeFailed,
     /// A stanza for the application (only once ready).
     Stanza(Element),
 }
@@ -57,6 +64,8 @@ enum State {
     AwaitOpen { restarted: bool },
     AwaitFeatures { restarted: bool },
     Sasl(Box<SaslClient>),
+    /// `<resume/>` sent; the features are kept to bind if it fails.
+    Resuming { features: Element },
     Bind { id: String, needs_session: bool },
     LegacySession { id: String, jid: String },
     Ready,
@@ -81,11 +90,15 @@ pub struct Session {
     bound_request: Option<Option<String>>,
     keys: Option<ScramKeys>,
     mechanism: Option<Mechanism>,
+    /// What to resume instead of binding, if the server offers SM.
+    resume: Option<Resume>,
+    /// The server offered XEP-0198 after authentication.
+    sm_offered: bool,
     out: Vec<SessionOut>,
 }
 
 impl Session {
-    pub fn new(login: Login, resource: Option<String>) -> Session {
+    pub fn new(login: Login, resource: Option<String>, resume: Option<Resume>) -> Session {
         Session {
             state: State::AwaitOpen { restarted: false },
             login,
@@ -93,6 +106,8 @@ impl Session {
             bound_request: None,
             keys: None,
             mechanism: None,
+            resume,
+            sm_offered: false,
             out: vec![SessionOut::OpenStream],
         }
     }
@@ -127,6 +142,11 @@ impl Session {
         self.keys.as_ref()
     }
 
+    /// The server offered stream management (enable it once ready).
+    pub fn sm_offered(&self) -> bool {
+        self.sm_offered
+    }
+
     /// The SASL mechanism chosen, once authentication started.
     pub fn mechanism(&self) -> Option<Mechanism> {
         self.mechanism
@@ -155,7 +175,14 @@ impl Session {
                     return Err(SessionError::Unexpected("an element instead of stream features"));
                 }
                 if *restarted {
-                    self.bind(&el);
+                    self.sm_offered = el.child("sm", NS_SM).is_some();
+                    match self.resume.take().filter(|_| self.sm_offered) {
+                        Some(r) => {
+                            self.out.push(SessionOut::Send(sm::resume_element(&r)));
+                            self.state = State::Resuming { features: el };
+                        }
+                        None => self.bind(&el),
+                    }
                 } else {
                     self.authenticate(&el)?;
                 }
@@ -186,6 +213,24 @@ impl Session {
                     _ => return Err(SessionError::Unexpected("an unknown SASL element")),
                 }
                 Ok(Step::Nothing)
+            }
+            State::Resuming { features } => {
+                if el.ns != NS_SM {
+                    return Ok(Step::Stanza(el));
+                }
+                match el.name.as_str() {
+                    "resumed" => {
+                        let h = el.attr("h").and_then(|h| h.parse().ok()).unwrap_or(0);
+                        self.state = State::Ready;
+                        Ok(Step::Resumed { h })
+                    }
+                    "failed" => {
+                        let features = core::mem::take(features);
+                        self.bind(&features);
+                        Ok(Step::ResumeFailed)
+                    }
+                    _ => Err(SessionError::Unexpected("a stream management element during resumption")),
+                }
             }
             // Anything else during binding (a server ping, say) goes up to
             // be answered or relayed like any stanza.

@@ -6,6 +6,7 @@ mod bosh;
 mod pubsub;
 mod reconnect;
 mod session;
+mod stream_management;
 mod tunnel;
 mod tunnel_bosh;
 mod tunnel_pubsub;

@@ -61,7 +61,7 @@ fn server_signature(password: &str, salt: &[u8], i: u32, auth_message: &str) -> 
 
 /// Drives a SCRAM-SHA-1 login up to the restart; returns the session.
 fn scram_login(tamper: bool) -> Result<Session, SessionError> {
-    let mut s = Session::new(login(false), Some("desk".into()));
+    let mut s = Session::new(login(false), Some("desk".into()), None);
     assert_eq!(outputs(&mut s), [SessionOut::OpenStream]);
     s.stream_opened()?;
     s.element(el(FEATURES))?;
@@ -119,17 +119,17 @@ fn scram_server_signature_mismatch_is_an_auth_failure() {
 
 #[test]
 fn plain_when_allowed_and_no_mechanism_otherwise() {
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     outputs(&mut s);
     s.stream_opened().unwrap();
     let only_plain = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
                       <mechanism>PLAIN</mechanism></mechanisms></stream:features>";
     s.element(el(only_plain)).unwrap();
     assert_eq!(sasl_payload(&sent(&mut s)), "\0user\0pencil");
-    let mut s = Session::new(login(false), None);
+    let mut s = Session::new(login(false), None, None);
     s.stream_opened().unwrap();
     assert_eq!(s.element(el(only_plain)), Err(SessionError::NoMechanism));
-    let mut s = Session::new(login(false), None);
+    let mut s = Session::new(login(false), None, None);
     s.stream_opened().unwrap();
     let none = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'/>";
     assert_eq!(s.element(el(none)), Err(SessionError::NoMechanism));
@@ -137,7 +137,7 @@ fn plain_when_allowed_and_no_mechanism_otherwise() {
 
 #[test]
 fn bind_without_resource_and_bind_errors() {
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
                   <mechanism>PLAIN</mechanism></mechanisms></stream:features>")).unwrap();
@@ -155,25 +155,25 @@ fn bind_without_resource_and_bind_errors() {
 
 #[test]
 fn failures_and_stream_errors() {
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     assert!(matches!(s.element(el("<x/>")), Err(SessionError::Unexpected(_))), "element before header");
     s.stream_opened().unwrap();
     assert!(s.stream_opened().is_err());
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     assert!(matches!(s.element(el("<message xmlns='jabber:client'/>")), Err(SessionError::Unexpected(_))));
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     let e = s.element(el("<stream:error xmlns:stream='http://etherx.jabber.org/streams'>\
                           <host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"));
     assert_eq!(e, Err(SessionError::Stream { condition: "host-unknown".into(), text: String::new() }));
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     s.element(el(FEATURES)).unwrap();
     let e = s.element(el("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/><text>bad</text></failure>")).unwrap_err();
     assert_eq!(e, SessionError::AuthFailed("not-authorized".into()));
     assert!(e.is_auth());
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     s.element(el(FEATURES)).unwrap();
     let e = s.element(el("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>!!notbase64</challenge>"));
@@ -183,25 +183,25 @@ fn failures_and_stream_errors() {
 #[test]
 fn wrong_namespaces_are_protocol_errors() {
     // Features in the client namespace instead of the stream namespace.
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     let e = s.element(el("<features xmlns='jabber:client'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
                           <mechanism>PLAIN</mechanism></mechanisms></features>"));
     assert!(matches!(e, Err(SessionError::Unexpected(_))), "{e:?}");
     // Mechanisms in a foreign namespace are not SASL mechanisms.
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     let e = s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
                           <mechanisms xmlns='urn:evil'><mechanism>PLAIN</mechanism></mechanisms></stream:features>"));
     assert_eq!(e, Err(SessionError::NoMechanism));
     // A SASL success in the wrong namespace is not a success.
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     s.element(el(FEATURES)).unwrap();
     let e = s.element(el("<success xmlns='jabber:client'/>"));
     assert!(matches!(e, Err(SessionError::Unexpected(_))), "{e:?}");
     // A bind result whose <jid> is outside the bind namespace binds nothing.
-    let mut s = Session::new(login(true), None);
+    let mut s = Session::new(login(true), None, None);
     s.stream_opened().unwrap();
     s.element(el(PLAIN_ONLY)).unwrap();
     s.element(el("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")).unwrap();
