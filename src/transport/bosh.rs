@@ -38,7 +38,12 @@ pub enum BoshEvent {
     StreamOpened,
     Element(Element),
     /// The connection manager ended the session (`type='terminate'`).
-    Terminated { condition: Option<String>, stream_error: Option<Element> },
+    Terminated {
+        condition: Option<String>,
+        stream_error: Option<Element>,
+        /// With `see-other-uri`: where to go (XEP-0124 §17.1).
+        uri: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,7 +262,8 @@ impl Bosh {
             self.state = State::Ended;
             self.in_flight.clear();
             let stream_error = body.elements().find(|e| e.is("error", ns::STREAM)).cloned();
-            events.push(BoshEvent::Terminated { condition: body.attr("condition").map(str::to_string), stream_error });
+            let uri = body.elements().find(|e| e.name == "uri").map(|u| u.text());
+            events.push(BoshEvent::Terminated { condition: body.attr("condition").map(str::to_string), stream_error, uri });
             return Ok(());
         }
         if self.state == State::Creating {

@@ -29,7 +29,10 @@ impl Tunnel {
             self.log("no usable endpoint (check \"websocket\" and \"bosh\" in config.json)");
             return self.stop(Status::Disconnected);
         }
-        let (transport, url) = candidates[self.endpoint % candidates.len()].clone();
+        let (transport, url) = match self.redirect.take() {
+            Some(r) => r,
+            None => candidates[self.endpoint % candidates.len()].clone(),
+        };
         let mut random = [0u8; 18];
         (self.entropy)(&mut random);
         self.requests.set_prefix(&random[..4]);
@@ -44,10 +47,7 @@ impl Tunnel {
         };
         let link = match transport {
             Transport::WebSocket => Link::WebSocket { open: false, close_sent: false },
-            Transport::Bosh => Link::Bosh {
-                bosh: Box::new(Bosh::new(&attempt.domain, first_rid, self.cfg.max_stanza_bytes)),
-                url: url.clone(),
-            },
+            Transport::Bosh => Link::Bosh(Box::new(Bosh::new(&attempt.domain, first_rid, self.cfg.max_stanza_bytes))),
         };
         self.conn_seq += 1;
         let id = self.conn_seq;
@@ -56,6 +56,7 @@ impl Tunnel {
             session: Session::new(login, self.settings.resource.clone(), resume),
             attempt,
             jid: None,
+            url: url.clone(),
             link,
             deadline: now + self.cfg.connect_timeout_ms as Millis,
         });
@@ -84,7 +85,7 @@ impl Tunnel {
     pub(super) fn conn_transport(&self) -> Option<Transport> {
         self.conn.as_ref().map(|c| match c.link {
             Link::WebSocket { .. } => Transport::WebSocket,
-            Link::Bosh { .. } => Transport::Bosh,
+            Link::Bosh(_) => Transport::Bosh,
         })
     }
 
@@ -229,6 +230,11 @@ impl Tunnel {
 
     fn session_failed(&mut self, now: Millis, e: SessionError) {
         self.log(&describe(&e));
+        if let SessionError::Stream { condition, text } = &e {
+            if condition == "see-other-host" {
+                return self.follow(now, SeeOther::Host(text.trim()));
+            }
+        }
         let end = match &e {
             e if e.is_auth() => End::Stop(Status::Unauthorized),
             SessionError::Stream { condition, .. } => match condition.as_str() {
@@ -298,6 +304,7 @@ impl Tunnel {
     pub(super) fn now_connected(&mut self, now: Millis) {
         self.phase = Phase::Connected;
         self.reconnecting = false;
+        self.redirects = 0;
         self.lost_at = None;
         // The next loss tries the primary endpoint first again.
         self.endpoint = 0;
@@ -324,6 +331,59 @@ impl Tunnel {
             }
         }
     }
+}
+
+/// Where a server redirects us.
+pub(super) enum SeeOther<'a> {
+    /// RFC 7395 `<close see-other-uri/>`, BOSH `see-other-uri`: a full URL.
+    Uri(&'a str),
+    /// RFC 6120 `see-other-host`: a host (and port) for the same kind of URL.
+    Host(&'a str),
+}
+
+impl Tunnel {
+    /// Follows a redirect at once — never to a weaker scheme (wss→ws,
+    /// https→http) nor to another transport, and at most 3 in a row.
+    pub(super) fn follow(&mut self, now: Millis, to: SeeOther) {
+        const MAX_REDIRECTS: u32 = 3;
+        let (Some(transport), Some(current)) = (self.conn_transport(), self.conn.as_ref().map(|c| c.url.clone())) else {
+            return;
+        };
+        let target = match to {
+            SeeOther::Uri(u) => Some(u.to_string()),
+            SeeOther::Host(h) => with_host(&current, h),
+        };
+        let secure = current.starts_with("wss:") || current.starts_with("https:");
+        let allowed = |u: &str| match transport {
+            Transport::WebSocket => u.starts_with("wss://") || (!secure && u.starts_with("ws://")),
+            Transport::Bosh => u.starts_with("https://") || (!secure && u.starts_with("http://")),
+        };
+        match target {
+            Some(u) if allowed(&u) && self.redirects < MAX_REDIRECTS && !u.contains(['\'', '"', '<', '>', ' ']) => {
+                self.redirects += 1;
+                self.log(&["the server redirects us to ", &u].concat());
+                self.redirect = Some((transport, u));
+                if let Some(a) = self.conn.as_ref().map(|c| c.attempt.clone()) {
+                    // A redirect is not a failure: no backoff, state kept.
+                    self.connect(now, a);
+                }
+            }
+            _ => {
+                self.log("ignored a redirect (weaker scheme, bad address, or too many in a row)");
+                self.end(now, End::Retry);
+            }
+        }
+    }
+}
+
+/// `current` with its host (and port) replaced by `host`.
+fn with_host(current: &str, host: &str) -> Option<String> {
+    let (scheme, rest) = current.split_once("://")?;
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    if host.is_empty() || host.contains(['/', '@', '?', '#']) {
+        return None;
+    }
+    Some([scheme, "://", host, path].concat())
 }
 
 /// `<presence/>`, or with a type (`unavailable`).

@@ -72,8 +72,8 @@ impl Tunnel {
         if matches!(self.phase, Phase::Closing { .. }) {
             return self.finish_close();
         }
-        if see_other_uri.is_some() {
-            self.log("the server redirected the stream (see-other-uri); redirects are not followed yet");
+        if let Some(uri) = see_other_uri {
+            return self.follow(now, super::connection::SeeOther::Uri(&uri));
         }
         self.log("the server closed the stream");
         self.end(now, End::Retry);

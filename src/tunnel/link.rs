@@ -17,10 +17,7 @@ pub(super) enum Link {
         /// We sent `<close/>` on it.
         close_sent: bool,
     },
-    Bosh {
-        bosh: Box<Bosh>,
-        url: String,
-    },
+    Bosh(Box<Bosh>),
 }
 
 impl Tunnel {
@@ -70,7 +67,7 @@ impl Tunnel {
         }
         match &mut c.link {
             Link::WebSocket { .. } => self.out.push_back(Output::Send { conn: c.id, data }),
-            Link::Bosh { bosh, .. } => {
+            Link::Bosh(bosh) => {
                 bosh.send(now, data);
                 self.pump_bosh();
             }
@@ -87,7 +84,7 @@ impl Tunnel {
                 let frame = websocket::open(&c.attempt.domain);
                 self.send(frame);
             }
-            Link::Bosh { bosh, .. } => {
+            Link::Bosh(bosh) => {
                 if bosh.is_started() {
                     bosh.restart(now);
                 } else {
@@ -111,7 +108,7 @@ impl Tunnel {
                     self.out.push_back(Output::Send { conn: c.id, data: websocket::close() });
                 }
             }
-            Link::Bosh { bosh, .. } => {
+            Link::Bosh(bosh) => {
                 bosh.terminate(now, &[]);
                 self.pump_bosh();
             }
@@ -122,7 +119,7 @@ impl Tunnel {
     pub(super) fn link_ready(&self) -> bool {
         match self.conn.as_ref().map(|c| &c.link) {
             Some(Link::WebSocket { open, .. }) => *open,
-            Some(Link::Bosh { .. }) => true,
+            Some(Link::Bosh(_)) => true,
             None => false,
         }
     }
@@ -130,17 +127,17 @@ impl Tunnel {
     /// Moves what BOSH wants on the network into the tunnel's outputs.
     pub(super) fn pump_bosh(&mut self) {
         let Some(c) = self.conn.as_mut() else { return };
-        let Link::Bosh { bosh, url } = &mut c.link else { return };
+        let Link::Bosh(bosh) = &mut c.link else { return };
         while let Some(o) = bosh.poll_output() {
             self.out.push_back(match o {
-                BoshOut::Post { rid, body } => Output::Post { conn: c.id, rid, url: url.clone(), body },
+                BoshOut::Post { rid, body } => Output::Post { conn: c.id, rid, url: c.url.clone(), body },
                 BoshOut::Abort { rid } => Output::Abort { conn: c.id, rid },
             });
         }
     }
 
     pub(super) fn bosh_timeout(&mut self, now: Millis) {
-        let Some(Link::Bosh { bosh, .. }) = self.conn.as_mut().map(|c| &mut c.link) else { return };
+        let Some(Link::Bosh(bosh)) = self.conn.as_mut().map(|c| &mut c.link) else { return };
         let r = bosh.on_timeout(now);
         self.pump_bosh();
         if let Err(e) = r {
@@ -150,7 +147,7 @@ impl Tunnel {
 
     pub(super) fn bosh_deadline(&self) -> Option<Millis> {
         match self.conn.as_ref().map(|c| &c.link) {
-            Some(Link::Bosh { bosh, .. }) => bosh.poll_timeout(),
+            Some(Link::Bosh(bosh)) => bosh.poll_timeout(),
             _ => None,
         }
     }
@@ -165,7 +162,7 @@ impl Tunnel {
         if status == 200 && self.settings.trace && body.len() <= self.cfg.max_stanza_bytes {
             self.out.push_back(Output::Console(["RECV ", super::redact(body)].concat()));
         }
-        let Some(Link::Bosh { bosh, .. }) = self.conn.as_mut().map(|c| &mut c.link) else { return };
+        let Some(Link::Bosh(bosh)) = self.conn.as_mut().map(|c| &mut c.link) else { return };
         let r = bosh.on_response(now, rid, status, body);
         self.pump_bosh();
         let events = match r {
@@ -182,7 +179,10 @@ impl Tunnel {
             match ev {
                 BoshEvent::StreamOpened => self.on_frame(now, Frame::Open),
                 BoshEvent::Element(el) => self.on_frame(now, Frame::Element(el)),
-                BoshEvent::Terminated { condition, stream_error } => {
+                BoshEvent::Terminated { condition, stream_error, uri } => {
+                    if let (Some("see-other-uri"), Some(u)) = (condition.as_deref(), uri.as_deref()) {
+                        return self.follow(now, super::connection::SeeOther::Uri(u));
+                    }
                     if let Some(err) = stream_error {
                         // A stream error relayed by the connection manager.
                         self.on_frame(now, Frame::Element(err));

@@ -95,6 +95,8 @@ struct Conn {
     attempt: Attempt,
     /// Bound full JID once ready.
     jid: Option<String>,
+    /// The endpoint it uses.
+    url: String,
     link: link::Link,
     /// Deadline for reaching a ready session.
     deadline: Millis,
@@ -135,6 +137,10 @@ pub struct Tunnel {
     lost_at: Option<Millis>,
     /// A new session replaced a lost one: events may have been missed.
     gap: bool,
+    /// Where the server sent us (see-other-uri/-host), for the next attempt.
+    redirect: Option<(crate::protocol::Transport, String)>,
+    /// Redirects followed since the last session: a loop is cut short.
+    redirects: u32,
     /// The time of the input being handled (for code paths that take none).
     clock: Millis,
     out: VecDeque<Output>,
@@ -167,6 +173,8 @@ impl Tunnel {
             last_jid: None,
             lost_at: None,
             gap: false,
+            redirect: None,
+            redirects: 0,
             clock: 0,
             out: VecDeque::new(),
             entropy,

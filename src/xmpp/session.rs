@@ -334,13 +334,15 @@ fn sasl_data(el: &Element) -> Result<Vec<u8>, SessionError> {
     base64::decode(text).map_err(|_| SessionError::Unexpected("SASL data that is not base64"))
 }
 
+/// The condition and its text; for `see-other-host` the text is the host
+/// the condition element carries (RFC 6120 §4.9.3.19).
 fn stream_error(el: &Element) -> SessionError {
-    let condition = el
-        .elements()
-        .find(|c| c.ns == ns::STREAMS && c.name != "text")
-        .map_or("undefined-condition", |c| c.name.as_str())
-        .to_string();
-    let text = el.child("text", ns::STREAMS).map(|t| t.text()).unwrap_or_default();
+    let cond = el.elements().find(|c| c.ns == ns::STREAMS && c.name != "text");
+    let condition = cond.map_or("undefined-condition", |c| c.name.as_str()).to_string();
+    let text = match cond {
+        Some(c) if c.name == "see-other-host" => c.text(),
+        _ => el.child("text", ns::STREAMS).map(|t| t.text()).unwrap_or_default(),
+    };
     SessionError::Stream { condition, text }
 }
 

@@ -154,12 +154,12 @@ fn terminate_and_terminal_conditions() {
     );
     b.on_response(2, 1001, 200, "<body xmlns='http://jabber.org/protocol/httpbind'/>").unwrap();
     let ev = b.on_response(3, 1002, 200, "<body xmlns='http://jabber.org/protocol/httpbind'/>").unwrap();
-    assert_eq!(ev, [BoshEvent::Terminated { condition: None, stream_error: None }]);
+    assert_eq!(ev, [BoshEvent::Terminated { condition: None, stream_error: None, uri: None }]);
 
     let mut b = created(2);
     let (rid, _) = posts(&mut b).remove(0);
     let ev = b.on_response(4, rid, 200, "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='item-not-found'/>").unwrap();
-    assert_eq!(ev, [BoshEvent::Terminated { condition: Some("item-not-found".into()), stream_error: None }]);
+    assert_eq!(ev, [BoshEvent::Terminated { condition: Some("item-not-found".into()), stream_error: None, uri: None }]);
     assert!(!b.is_active());
 
     let mut b = created(2);
@@ -168,7 +168,7 @@ fn terminate_and_terminal_conditions() {
         .on_response(4, rid, 200, "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='remote-stream-error'>\
                                    <stream:error xmlns:stream='http://etherx.jabber.org/streams'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></body>")
         .unwrap();
-    assert!(matches!(&ev[0], BoshEvent::Terminated { condition: Some(c), stream_error: Some(e) } if c == "remote-stream-error" && e.name == "error"));
+    assert!(matches!(&ev[0], BoshEvent::Terminated { condition: Some(c), stream_error: Some(e), .. } if c == "remote-stream-error" && e.name == "error"));
 }
 
 #[test]

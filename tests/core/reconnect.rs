@@ -186,3 +186,45 @@ fn type_15_timings_drive_the_pings() {
     h.advance(2_000);
     assert_eq!(statuses(&h.take_parent()), ["reconnecting"]);
 }
+
+#[test]
+fn see_other_uri_is_followed_at_once_but_never_to_a_weaker_scheme() {
+    let cfg = r#"{"allowInsecurePlain":true,"websocket":["wss://a.example/ws/"],"bosh":[],"reconnectJitter":false}"#;
+    let mut h = connected(cfg);
+    let first = h.conn;
+    h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='wss://b.example/xmpp'/>");
+    assert_ne!(h.conn, first, "at once, no backoff");
+    assert_eq!(h.url.as_deref(), Some("wss://b.example/xmpp"));
+    assert!(h.take_parent().contains(&"13|the server redirects us to wss://b.example/xmpp".to_string()));
+    // From wss: to ws: is a downgrade: refused, and we retry as after a loss.
+    h.finish_login("desk");
+    h.take_parent();
+    h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='ws://evil.example/ws'/>");
+    let p = h.take_parent();
+    assert!(p.iter().any(|m| m.starts_with("13|ignored a redirect")), "{p:?}");
+    assert_eq!(statuses(&p), ["reconnecting"]);
+    h.advance(1000);
+    assert_eq!(h.url.as_deref(), Some("wss://a.example/ws/"), "back to the configured endpoint");
+}
+
+#[test]
+fn see_other_host_keeps_scheme_and_path() {
+    let mut h = connected(r#"{"allowInsecurePlain":true,"websocket":["wss://a.example:7443/ws/"],"bosh":[]}"#);
+    h.server("<stream:error xmlns:stream='http://etherx.jabber.org/streams'><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>\
+              b.example:8443</see-other-host></stream:error>");
+    assert_eq!(h.url.as_deref(), Some("wss://b.example:8443/ws/"));
+}
+
+#[test]
+fn redirect_loops_are_cut_short() {
+    let mut h = connected(r#"{"allowInsecurePlain":true,"bosh":[],"reconnectJitter":false}"#);
+    for i in 0..3 {
+        h.server(&format!("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='ws://h{i}.example/ws'/>"));
+        h.opened();
+        h.server(crate::tunnel::OPEN);
+    }
+    h.take_parent();
+    h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='ws://h9.example/ws'/>");
+    let p = h.take_parent();
+    assert!(p.iter().any(|m| m.starts_with("13|ignored a redirect")), "{p:?}");
+}

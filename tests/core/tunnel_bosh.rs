@@ -132,3 +132,12 @@ fn an_unreachable_bosh_endpoint_reconnects() {
     assert!(p.iter().any(|m| m.starts_with("13|BOSH connection lost")), "{p:?}");
     assert!(statuses(&p).contains(&"reconnecting"));
 }
+
+#[test]
+fn bosh_see_other_uri_is_followed() {
+    let mut h = Harness::new();
+    h.send_all(&["12|bosh", "1|agent1", "5|d.example", "2|secret"]);
+    let (rid, _) = h.take_posts().remove(0);
+    h.answer(rid, &format!("<body xmlns='{HTTPBIND}' type='terminate' condition='see-other-uri'><uri>http://other.example/http-bind/</uri></body>"));
+    assert_eq!(h.url.as_deref(), Some("http://other.example/http-bind/"));
+}
