@@ -65,8 +65,6 @@ struct InFlight {
     deadline: Millis,
     /// Waiting for `deadline` to send again, not on the network.
     backing_off: bool,
-    /// Its response opens the stream (session creation, restart).
-    opens: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -93,9 +91,8 @@ pub struct Bosh {
     polling_ms: Millis,
     last_poll: Option<Millis>,
     in_flight: Vec<InFlight>,
-    /// Responses that arrived before an earlier one: (rid, body, whether
-    /// it opens the stream).
-    parked: Vec<(u64, Element, bool)>,
+    /// Responses that arrived before an earlier one: (rid, body).
+    parked: Vec<(u64, Element)>,
     queue: Vec<String>,
     restart_wanted: bool,
     /// The rid of our terminate request, once sent.
@@ -154,7 +151,7 @@ impl Bosh {
         let rid = self.next_rid;
         w.attr("rid", &rid.to_string());
         self.state = State::Creating;
-        self.post(now, w.finish(), true);
+        self.post(now, w.finish());
     }
 
     /// Queues a stanza for the next request.
@@ -163,7 +160,10 @@ impl Bosh {
         self.flush(now);
     }
 
-    /// Stream restart after SASL (XEP-0206 §5).
+    /// Stream restart after SASL (XEP-0206 §5). BOSH has no stream header
+    /// to wait for: the restarted stream's features come on whichever
+    /// request the server holds, so the caller treats the stream as open
+    /// again at once.
     pub fn restart(&mut self, now: Millis) {
         self.restart_wanted = true;
         self.flush(now);
@@ -183,7 +183,7 @@ impl Bosh {
         body.push_str("</body>");
         self.state = State::Terminating;
         self.terminate_rid = Some(self.next_rid);
-        self.post(now, body, false);
+        self.post(now, body);
     }
 
     pub fn is_active(&self) -> bool {
@@ -235,7 +235,6 @@ impl Bosh {
         if !el.is("body", NS_HTTPBIND) {
             return Err(BoshError::BadResponse("a response that is not a BOSH <body/>"));
         }
-        let opens = self.in_flight.iter().any(|f| f.rid == rid && f.opens);
         self.in_flight.retain(|f| f.rid != rid);
         if let Some(report) = el.attr("report").and_then(|r| r.parse::<u64>().ok()) {
             // §9.3: the server says our request `report` needs sending again.
@@ -243,12 +242,12 @@ impl Bosh {
                 self.resend(now, report, 0)?;
             }
         }
-        self.parked.push((rid, el, opens));
+        self.parked.push((rid, el));
         let mut events = Vec::new();
-        while let Some(i) = self.parked.iter().position(|(r, ..)| *r == self.next_process) {
-            let (rid, el, opens) = self.parked.remove(i);
+        while let Some(i) = self.parked.iter().position(|(r, _)| *r == self.next_process) {
+            let (rid, el) = self.parked.remove(i);
             self.next_process += 1;
-            self.process(now, rid, el, opens, &mut events)?;
+            self.process(now, rid, el, &mut events)?;
             if self.state == State::Ended {
                 return Ok(events);
             }
@@ -257,7 +256,7 @@ impl Bosh {
         Ok(events)
     }
 
-    fn process(&mut self, now: Millis, rid: u64, mut body: Element, opens: bool, events: &mut Vec<BoshEvent>) -> Result<(), BoshError> {
+    fn process(&mut self, now: Millis, rid: u64, mut body: Element, events: &mut Vec<BoshEvent>) -> Result<(), BoshError> {
         if body.attr("type") == Some("terminate") || self.terminate_rid == Some(rid) {
             self.state = State::Ended;
             self.in_flight.clear();
@@ -276,8 +275,6 @@ impl Bosh {
             self.polling_ms = secs("polling").map_or(0, |p| p.min(3600) * 1000);
             self.state = State::Active;
             self.last_poll = Some(now);
-        }
-        if opens {
             events.push(BoshEvent::StreamOpened);
         }
         for n in core::mem::take(&mut body.children) {
@@ -314,7 +311,7 @@ impl Bosh {
                 }
                 body.push_str("</body>");
             }
-            self.post(now, body, restart);
+            self.post(now, body);
             return self.flush(now);
         }
         if on_wire == 0 && !has_data {
@@ -328,7 +325,7 @@ impl Bosh {
             self.last_poll = Some(now);
             let mut body = self.body_head(None);
             body.push_str("/>");
-            self.post(now, body, false);
+            self.post(now, body);
         }
     }
 
@@ -357,12 +354,12 @@ impl Bosh {
         b
     }
 
-    fn post(&mut self, now: Millis, body: String, opens: bool) {
+    fn post(&mut self, now: Millis, body: String) {
         let rid = self.next_rid;
         self.next_rid += 1;
         let deadline = now + self.wait_ms + RESPONSE_MARGIN_MS;
         self.out.push(BoshOut::Post { rid, body: body.clone() });
-        self.in_flight.push(InFlight { rid, body, sends: 1, deadline, backing_off: false, opens });
+        self.in_flight.push(InFlight { rid, body, sends: 1, deadline, backing_off: false });
     }
 
     /// The same request again (same rid), after a short delay on repeated

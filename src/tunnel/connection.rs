@@ -17,13 +17,6 @@ impl Tunnel {
     pub(super) fn connect(&mut self, now: Millis, attempt: Attempt) {
         self.clock = now;
         self.drop_conn();
-        // After a loss, try to resume the session (within the server's
-        // window); anything else is a new session.
-        let resume = if self.reconnecting { self.resumable(now) } else { None };
-        if resume.is_none() {
-            self.sm.reset();
-            self.abandon_session();
-        }
         let candidates = self.candidates();
         if candidates.is_empty() {
             self.log("no usable endpoint (check \"websocket\" and \"bosh\" in config.json)");
@@ -33,6 +26,14 @@ impl Tunnel {
             Some(r) => r,
             None => candidates[self.endpoint % candidates.len()].clone(),
         };
+        // After a loss, try to resume the session (within the server's
+        // window, over WebSocket: stream management is not used on BOSH,
+        // which has its own retransmission); anything else is a new session.
+        let resume = if self.reconnecting && transport == Transport::WebSocket { self.resumable(now) } else { None };
+        if resume.is_none() {
+            self.sm.reset();
+            self.abandon_session();
+        }
         let mut random = [0u8; 18];
         (self.entropy)(&mut random);
         self.requests.set_prefix(&random[..4]);
@@ -270,7 +271,7 @@ impl Tunnel {
         }
         self.backoff.ready(now);
         self.pinger.start(now, self.settings.ping_interval_ms);
-        if sm_offered {
+        if sm_offered && self.conn_transport() == Some(Transport::WebSocket) {
             // Before anything else, so that every stanza is counted.
             let enable = self.sm.enable();
             self.send_raw(enable);
@@ -305,6 +306,7 @@ impl Tunnel {
         self.phase = Phase::Connected;
         self.reconnecting = false;
         self.redirects = 0;
+        self.resume_until = None;
         self.lost_at = None;
         // The next loss tries the primary endpoint first again.
         self.endpoint = 0;

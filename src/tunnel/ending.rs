@@ -28,13 +28,25 @@ impl Tunnel {
         if was_ready {
             self.lost_at = Some(now);
         }
-        if self.sm.resume().is_none() {
-            // Nothing to resume: the session's requests are lost with it.
-            self.abandon_session();
+        match (self.sm.resume(), was_ready) {
+            (None, _) => {
+                // Nothing to resume: the session's requests are lost with it.
+                self.abandon_session();
+            }
+            (Some(_), true) => {
+                // Keep to WebSocket while the server may still resume it.
+                const PREFER_MS: Millis = 30_000;
+                let window = self.sm.max_resume_s().map_or(PREFER_MS, |s| (s as Millis * 1000).min(PREFER_MS));
+                self.resume_until = Some(now + window);
+            }
+            (Some(_), false) => {}
         }
         if !was_ready {
             // This endpoint failed before a session: try the next one.
             self.endpoint = self.endpoint.wrapping_add(1);
+        } else {
+            // Lost after a session: the same endpoint first.
+            self.endpoint = 0;
         }
         let mut r = [0u8; 4];
         (self.entropy)(&mut r);

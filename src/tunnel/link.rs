@@ -21,11 +21,15 @@ pub(super) enum Link {
 }
 
 impl Tunnel {
-    /// Every (transport, URL) to try, in order.
+    /// Every (transport, URL) to try, in order. While a lost WebSocket
+    /// session may still be resumed, only WebSocket endpoints.
     pub(super) fn candidates(&self) -> Vec<(Transport, String)> {
-        let mut order = [Transport::WebSocket, Transport::Bosh];
+        let mut order = vec![Transport::WebSocket, Transport::Bosh];
         if self.settings.transport == Transport::Bosh {
             order.reverse();
+        }
+        if self.resume_until.is_some_and(|until| self.clock < until) {
+            order.retain(|t| *t == Transport::WebSocket);
         }
         let mut list = Vec::new();
         for t in order {
@@ -85,12 +89,17 @@ impl Tunnel {
                 self.send(frame);
             }
             Link::Bosh(bosh) => {
-                if bosh.is_started() {
+                let restart = bosh.is_started();
+                if restart {
                     bosh.restart(now);
                 } else {
                     bosh.start(now);
                 }
                 self.pump_bosh();
+                if restart {
+                    // No header comes back on BOSH: the stream is open again.
+                    self.on_frame(now, Frame::Open);
+                }
             }
         }
     }

@@ -141,6 +141,9 @@ pub struct Tunnel {
     redirect: Option<(crate::protocol::Transport, String)>,
     /// Redirects followed since the last session: a loop is cut short.
     redirects: u32,
+    /// After losing a resumable session: keep to its transport until then,
+    /// so that it can be resumed (BOSH cannot resume a WebSocket session).
+    resume_until: Option<Millis>,
     /// The time of the input being handled (for code paths that take none).
     clock: Millis,
     out: VecDeque<Output>,
@@ -175,6 +178,7 @@ impl Tunnel {
             gap: false,
             redirect: None,
             redirects: 0,
+            resume_until: None,
             clock: 0,
             out: VecDeque::new(),
             entropy,

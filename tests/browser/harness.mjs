@@ -31,16 +31,17 @@ export const USERS = ["agent1", "agent2", "agent3", "agent4", "agent5", "agent6"
  * Starts the parent-page server and an XMPP server whose tunnel config allows
  * the parent origin. `tunnelConfig` adds to the generated config.json.
  */
-export async function startStack({ kind = "prosody", tunnelConfig = {} } = {}) {
+export async function startStack({ kind = "prosody", tunnelConfig = {}, users = USERS } = {}) {
   const pages = await startStaticServer({ root: repoRoot, host: "127.0.0.1" });
   const tunnelDir = prepareTunnelDir({ allowedOrigins: [pages.origin], ...tunnelConfig });
   const start = kind === "ejabberd" ? startEjabberd : startProsody;
-  const server = await start({ tunnelDir, users: USERS, admins: ["publisher"] });
+  const server = await start({ tunnelDir, users, admins: ["publisher"] });
   return {
     pages,
     server,
-    parentUrl: (extra = "") =>
-      `${pages.origin}/tests/browser/pages/parent.html?tunnel=${encodeURIComponent(server.tunnelUrl)}${extra}`,
+    /** The raw-protocol parent page; `tunnelUrl` defaults to the server's. */
+    parentUrl: (extra = "", tunnelUrl = server.tunnelUrl) =>
+      `${pages.origin}/tests/browser/pages/parent.html?tunnel=${encodeURIComponent(tunnelUrl)}${extra}`,
     /** Stops everything and deletes the servers' temp dirs. */
     async stop() {
       await server.remove();
@@ -56,10 +57,10 @@ export function connectPublisher(server) {
 }
 
 /** Opens the raw-protocol parent page and waits for `4|loaded`. */
-export async function openParent(context, stack, extra = "") {
+export async function openParent(context, stack, extra = "", tunnelUrl = undefined) {
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error("page error:", e.message));
-  await page.goto(stack.parentUrl(extra));
+  await page.goto(stack.parentUrl(extra, tunnelUrl));
   await until(page, () => window.received.some((m) => m.data === "4|loaded"));
   return page;
 }

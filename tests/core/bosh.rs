@@ -132,13 +132,15 @@ fn restart_after_sasl() {
         [(1002, "<body xmlns='http://jabber.org/protocol/httpbind' rid='1002' sid='S1' ack='1000' xmlns:xmpp='urn:xmpp:xbosh' \
                  xmpp:restart='true' to='d.example' xml:lang='en'/>".to_string())]
     );
-    b.on_response(2, 1001, 200, "<body xmlns='http://jabber.org/protocol/httpbind'/>").unwrap();
+    // The features come on whichever request the server holds (here the
+    // earlier poll, as Prosody does); no header event on a restart.
     let ev = b
-        .on_response(3, 1002, 200, "<body xmlns='http://jabber.org/protocol/httpbind'><stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+        .on_response(2, 1001, 200, "<body xmlns='http://jabber.org/protocol/httpbind'><stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
                                    <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features></body>")
         .unwrap();
-    assert_eq!(ev[0], BoshEvent::StreamOpened);
-    assert!(matches!(&ev[1], BoshEvent::Element(e) if e.name == "features"));
+    assert_eq!(ev.len(), 1);
+    assert!(matches!(&ev[0], BoshEvent::Element(e) if e.name == "features"));
+    assert!(b.on_response(3, 1002, 200, "<body xmlns='http://jabber.org/protocol/httpbind'/>").unwrap().is_empty());
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use crate::tunnel::{result, Harness, FEATURES_PLAIN, OPEN};
 
 const SM: &str = "urn:xmpp:sm:3";
-const FEATURES_BIND_SM: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+pub const FEATURES_BIND_SM: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
     <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>";
 const CFG: &str = r#"{"allowInsecurePlain":true,"reconnectJitter":false,"reconnectBaseMs":1000,"bosh":[]}"#;
 
@@ -141,4 +141,27 @@ fn a_server_without_stream_management_still_works() {
     h.take_parent();
     h.server(&format!("<r xmlns='{SM}'/>"));
     assert!(h.take_sent().is_empty() || true);
+}
+
+#[test]
+fn retries_keep_to_websocket_while_the_session_may_be_resumed() {
+    // BOSH is a candidate, but it cannot resume a WebSocket session.
+    let mut h = Harness::with_config(r#"{"allowInsecurePlain":true,"reconnectJitter":false,"reconnectBaseMs":1000,"reconnectMaxMs":4000}"#);
+    h.login_sm(); // max='300': kept to WebSocket for 30 s
+    h.lose_connection();
+    let mut urls = vec![];
+    for _ in 0..6 {
+        h.advance(4_000);
+        urls.push(h.url.clone().unwrap());
+        h.lose_connection(); // still down
+    }
+    assert!(urls.iter().all(|u| u.starts_with("ws:")), "{urls:?}");
+    h.advance(30_000);
+    let mut later = vec![];
+    for _ in 0..2 {
+        later.push(h.url.clone().unwrap());
+        h.lose_connection();
+        h.advance(4_000);
+    }
+    assert!(later.iter().any(|u| u.starts_with("http:")), "then BOSH: {later:?}");
 }

@@ -35,6 +35,11 @@ impl Harness {
 
     /// A BOSH login through to `connected`.
     fn bosh_login(&mut self) {
+        self.bosh_login_with(crate::tunnel::FEATURES_BIND);
+    }
+
+    /// The same, with these features after authentication.
+    fn bosh_login_with(&mut self, features_bind: &str) {
         let creation = self.take_posts();
         assert_eq!(creation.len(), 1);
         let (rid, b) = &creation[0];
@@ -48,7 +53,7 @@ impl Harness {
         let restart = self.take_posts();
         assert!(restart.iter().any(|(_, b)| b.contains("xmpp:restart='true'")), "{restart:?}");
         self.posts = restart.into_iter().map(|(r, b)| (self.conn.unwrap(), r, String::new(), b)).collect();
-        self.answer_last(&body(crate::tunnel::FEATURES_BIND));
+        self.answer_last(&body(features_bind));
         let bind = self.take_posts();
         let bind_id = bind.iter().find(|(_, b)| b.contains("<bind")).map(|_| "bind").unwrap();
         self.posts = bind.into_iter().map(|(r, b)| (self.conn.unwrap(), r, String::new(), b)).collect();
@@ -140,4 +145,15 @@ fn bosh_see_other_uri_is_followed() {
     let (rid, _) = h.take_posts().remove(0);
     h.answer(rid, &format!("<body xmlns='{HTTPBIND}' type='terminate' condition='see-other-uri'><uri>http://other.example/http-bind/</uri></body>"));
     assert_eq!(h.url.as_deref(), Some("http://other.example/http-bind/"));
+}
+
+#[test]
+fn no_stream_management_over_bosh() {
+    // BOSH retransmits by itself, and servers (Prosody) do not resume BOSH
+    // sessions: SM stays off even when offered.
+    let mut h = Harness::new();
+    h.send_all(&["12|bosh", "1|agent1", "5|d.example", "2|secret"]);
+    h.bosh_login_with(crate::stream_management::FEATURES_BIND_SM);
+    assert!(h.parent.contains(&"4|connected".to_string()));
+    assert!(!h.posts.iter().any(|p| p.3.contains("urn:xmpp:sm:3")), "no <enable/> on BOSH");
 }
