@@ -72,10 +72,20 @@ export async function until(page, fn, arg, timeout = 15000) {
 
 export const received = (page) => page.evaluate(() => window.received.map((m) => m.data));
 
-/** Waits for a message equal to `data` (or matching a RegExp source). */
-export function waitMessage(page, data, timeout) {
-  return until(page, (d) => window.received.some((m) => (d.re ? new RegExp(d.re).test(m.data) : m.data === d.s)),
-    data instanceof RegExp ? { re: data.source } : { s: data }, timeout);
+/**
+ * Waits for a message equal to `data` (or matching a RegExp source). On a
+ * timeout the error carries everything the parent received, so that a
+ * failure (in CI, say) can be understood from its output alone.
+ */
+export async function waitMessage(page, data, timeout) {
+  try {
+    await until(page, (d) => window.received.some((m) => (d.re ? new RegExp(d.re).test(m.data) : m.data === d.s)),
+      data instanceof RegExp ? { re: data.source } : { s: data }, timeout);
+  } catch (e) {
+    const got = await received(page).catch(() => ["(page gone)"]);
+    e.message += `\nwaiting for ${data}; the parent received:\n  ${got.map((m) => m.slice(0, 300)).join("\n  ")}`;
+    throw e;
+  }
 }
 
 /** Logs a tunnel in with the raw protocol in the finesse.js 10.x order. */
