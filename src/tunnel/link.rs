@@ -28,7 +28,10 @@ impl Tunnel {
         if self.settings.transport == Transport::Bosh {
             order.reverse();
         }
-        if self.resume_until.is_some_and(|until| self.clock < until) {
+        // (Never filter the list empty: with no WebSocket endpoint at all,
+        // there is nothing to keep to.)
+        let has_websocket = self.cfg.websocket.as_ref().is_none_or(|l| !l.is_empty());
+        if has_websocket && self.resume_until.is_some_and(|until| self.clock < until) {
             order.retain(|t| *t == Transport::WebSocket);
         }
         let mut list = Vec::new();
