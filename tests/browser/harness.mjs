@@ -2,6 +2,7 @@
 // built tunnel at http://localhost:P/tunnel/, parent pages on another origin
 // (http://127.0.0.1:Q), and Debian's Chromium driven by playwright-core.
 import { chromium } from "playwright-core";
+import { before, after } from "node:test";
 import { fileURLToPath } from "node:url";
 import fs from "node:fs";
 import path from "node:path";
@@ -49,6 +50,27 @@ export async function startStack({ kind = "prosody", tunnelConfig = {}, users = 
       fs.rmSync(tunnelDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Registers the usual before/after hooks: a stack (server + parent pages),
+ * a browser with one context, and the publisher account. The returned
+ * object's fields are filled in by the time tests run.
+ */
+export function withStack(options = {}) {
+  const env = {};
+  before(async () => {
+    env.stack = await startStack(options);
+    env.browser = await launchBrowser();
+    env.context = await env.browser.newContext();
+    env.publisher = await connectPublisher(env.stack.server);
+  });
+  after(async () => {
+    await env.publisher?.close().catch(() => {});
+    await env.browser?.close();
+    await env.stack?.stop();
+  });
+  return env;
 }
 
 /** The publisher account (an admin: may create nodes), logged in over WebSocket. */

@@ -2,36 +2,23 @@
 // different origins. Covers the handshake orders, byte-exact events,
 // (un)subscribe, subscriptions, auth failure, conflict, origin/source checks
 // and DISCONNECT_REQ.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
 import { startStaticServer } from "../support/static-server.mjs";
-import { launchBrowser, startStack, openParent, login, received, waitMessage, until, sleep, repoRoot, connectPublisher } from "./harness.mjs";
+import { openParent, login, received, waitMessage, until, sleep, repoRoot, withStack } from "./harness.mjs";
 
-let stack, browser, context, publisher;
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  context = await browser.newContext();
-  publisher = await connectPublisher(stack.server);
-});
-
-after(async () => {
-  await publisher?.close().catch(() => {});
-  await browser?.close();
-  await stack?.stop();
-});
+const env = withStack({});
 
 const finesse = (text) => `<notification xmlns='http://jabber.org/protocol/pubsub'>${escapeXml(text)}</notification>`;
 
 async function publish(node, text) {
-  await publisher.publish(stack.server.pubsub, node, finesse(text));
+  await env.publisher.publish(env.stack.server.pubsub, node, finesse(text));
 }
 
 test("finesse.js 10.x order (3,1,5,2,6) reaches connected with the requested resource", async () => {
-  const page = await openParent(context, stack);
-  await login(page, stack.server, "agent1", "desk10");
+  const page = await openParent(env.context, env.stack);
+  await login(page, env.stack.server, "agent1", "desk10");
   const msgs = await received(page);
   const i = msgs.indexOf("4|connected");
   assert.equal(msgs[i - 1], "3|desk10", "type 3 with the bound resource just before STATUS");
@@ -42,10 +29,10 @@ test("finesse.js 10.x order (3,1,5,2,6) reaches connected with the requested res
 });
 
 test("12.x order (12,3,5,1,2, no 6) reaches connected and defaults the pubsub service", async () => {
-  const page = await openParent(context, stack);
+  const page = await openParent(env.context, env.stack);
   const node = "/finesse/api/User/agent2";
-  await publisher.createNode(stack.server.pubsub, node);
-  await page.evaluate((d) => window.send("12|websocket", "3|desk12", `5|${d}`, "1|Agent2", "2|agent2-pw"), stack.server.domain);
+  await env.publisher.createNode(env.stack.server.pubsub, node);
+  await page.evaluate((d) => window.send("12|websocket", "3|desk12", `5|${d}`, "1|Agent2", "2|agent2-pw"), env.stack.server.domain);
   await waitMessage(page, "4|connected");
   const msgs = await received(page);
   assert.equal(msgs[msgs.indexOf("4|connected") - 1], "3|desk12");
@@ -55,8 +42,8 @@ test("12.x order (12,3,5,1,2, no 6) reaches connected and defaults the pubsub se
 });
 
 test("a resource that arrives after the password still applies", async () => {
-  const page = await openParent(context, stack);
-  await page.evaluate((d) => window.send("1|agent3", `5|${d}`, "2|agent3-pw", "3|late-resource"), stack.server.domain);
+  const page = await openParent(env.context, env.stack);
+  await page.evaluate((d) => window.send("1|agent3", `5|${d}`, "2|agent3-pw", "3|late-resource"), env.stack.server.domain);
   await waitMessage(page, "4|connected");
   const msgs = await received(page);
   assert.equal(msgs[msgs.indexOf("4|connected") - 1], "3|late-resource");
@@ -64,18 +51,18 @@ test("a resource that arrives after the password still applies", async () => {
 });
 
 test("CONNECT_REQ (type 10) logs in with all credentials in one message", async () => {
-  const page = await openParent(context, stack);
-  await page.evaluate((d) => window.send(`10|<connInfo><id>agent4</id><password>agent4-pw</password><xmppDomain>${d}</xmppDomain></connInfo>`), stack.server.domain);
+  const page = await openParent(env.context, env.stack);
+  await page.evaluate((d) => window.send(`10|<connInfo><id>agent4</id><password>agent4-pw</password><xmppDomain>${d}</xmppDomain></connInfo>`), env.stack.server.domain);
   await waitMessage(page, "4|connected");
   await page.close();
 });
 
 test("SUBSCRIBE, byte-exact events, SUBSCRIPTIONS_REQ, UNSUBSCRIBE", async () => {
-  const page = await openParent(context, stack);
-  await login(page, stack.server, "agent5", "desk");
+  const page = await openParent(env.context, env.stack);
+  await login(page, env.stack.server, "agent5", "desk");
   const nodeA = "/finesse/api/User/agent5";
   const nodeB = "/finesse/api/Team/Dev Ops/Zoë";
-  for (const n of [nodeA, nodeB]) await publisher.createNode(stack.server.pubsub, n);
+  for (const n of [nodeA, nodeB]) await env.publisher.createNode(env.stack.server.pubsub, n);
   await page.evaluate(([a, b]) => window.send(`7|${a}`, `7|${b}`), [nodeA, nodeB]);
   await waitMessage(page, `7|${nodeA}`);
   await waitMessage(page, `7|${nodeB}`);
@@ -113,8 +100,8 @@ test("SUBSCRIBE, byte-exact events, SUBSCRIPTIONS_REQ, UNSUBSCRIBE", async () =>
 });
 
 test("SUBSCRIBE to a missing node gets one error reply", async () => {
-  const page = await openParent(context, stack);
-  await login(page, stack.server, "agent6", "desk");
+  const page = await openParent(env.context, env.stack);
+  await login(page, env.stack.server, "agent6", "desk");
   await page.evaluate(() => window.send("7|/no/such/node"));
   await waitMessage(page, /^7\|\/no\/such\/node\|<ApiErrors>/);
   await sleep(300);
@@ -123,17 +110,17 @@ test("SUBSCRIBE to a missing node gets one error reply", async () => {
 });
 
 test("a wrong password gives unauthorized", async () => {
-  const page = await openParent(context, stack);
-  await page.evaluate((d) => window.send("1|agent7", `5|${d}`, "2|wrong-password"), stack.server.domain);
+  const page = await openParent(env.context, env.stack);
+  await page.evaluate((d) => window.send("1|agent7", `5|${d}`, "2|wrong-password"), env.stack.server.domain);
   await waitMessage(page, "4|unauthorized");
   assert.ok(!(await received(page)).some((m) => m.includes("wrong-password")), "the password never comes back");
   await page.close();
 });
 
 test("the same resource logged in elsewhere gives conflict", async () => {
-  const page = await openParent(context, stack);
-  await login(page, stack.server, "agent8", "desk");
-  const s = stack.server;
+  const page = await openParent(env.context, env.stack);
+  await login(page, env.stack.server, "agent8", "desk");
+  const s = env.stack.server;
   const rival = await connectClient({ url: s.wsUrl, domain: s.domain, user: "agent8", password: "agent8-pw", resource: "desk" });
   await waitMessage(page, "4|conflict");
   await rival.close();
@@ -143,10 +130,10 @@ test("the same resource logged in elsewhere gives conflict", async () => {
 test("messages from a non-allowed origin change nothing and are never answered", async () => {
   // The same parent page, served from an origin the tunnel does not allow.
   const other = await startStaticServer({ root: repoRoot, host: "127.0.0.2" });
-  const hostile = await context.newPage();
-  await hostile.goto(stack.parentUrl().replace(stack.pages.origin, other.origin));
+  const hostile = await env.context.newPage();
+  await hostile.goto(env.stack.parentUrl().replace(env.stack.pages.origin, other.origin));
   await sleep(1500);
-  await hostile.evaluate((d) => window.send("1|agent1", `5|${d}`, "2|agent1-pw", "14|", "7|/x", "11|"), stack.server.domain);
+  await hostile.evaluate((d) => window.send("1|agent1", `5|${d}`, "2|agent1-pw", "14|", "7|/x", "11|"), env.stack.server.domain);
   await sleep(1500);
   assert.deepEqual(await hostile.evaluate(() => window.received), [], "not even loaded goes to a non-allowed origin");
   await hostile.close();
@@ -154,12 +141,12 @@ test("messages from a non-allowed origin change nothing and are never answered",
 });
 
 test("messages from a frame that is not the parent are ignored", async () => {
-  const sibling = `${stack.pages.origin}/tests/browser/pages/sibling.html`;
-  const page = await openParent(context, stack, `&sibling=${encodeURIComponent(sibling)}`);
+  const sibling = `${env.stack.pages.origin}/tests/browser/pages/sibling.html`;
+  const page = await openParent(env.context, env.stack, `&sibling=${encodeURIComponent(sibling)}`);
   const before = (await received(page)).length;
   const frame = page.frames().find((f) => f.name() === "sibling");
   await frame.waitForFunction(() => typeof window.attack === "function");
-  await frame.evaluate((d) => window.attack(["1|agent1", `5|${d}`, "2|agent1-pw", "14|", "7|/x"]), stack.server.domain);
+  await frame.evaluate((d) => window.attack(["1|agent1", `5|${d}`, "2|agent1-pw", "14|", "7|/x"]), env.stack.server.domain);
   await sleep(1500);
   assert.equal((await received(page)).length, before, "the tunnel did nothing");
   assert.deepEqual(await frame.evaluate(() => window.received), [], "and answered nobody");
@@ -167,10 +154,10 @@ test("messages from a frame that is not the parent are ignored", async () => {
 });
 
 test("DISCONNECT_REQ: unloading, unsubscribes, then disconnected", async () => {
-  const page = await openParent(context, stack);
-  await login(page, stack.server, "agent1", "bye");
+  const page = await openParent(env.context, env.stack);
+  await login(page, env.stack.server, "agent1", "bye");
   const nodes = ["/finesse/api/User/agent1", "/finesse/api/User/agent1/Dialogs"];
-  for (const n of nodes) await publisher.createNode(stack.server.pubsub, n);
+  for (const n of nodes) await env.publisher.createNode(env.stack.server.pubsub, n);
   await page.evaluate((ns) => window.send(...ns.map((n) => `7|${n}`)), nodes);
   for (const n of nodes) await waitMessage(page, `7|${n}`);
   const start = (await received(page)).length;
@@ -181,8 +168,8 @@ test("DISCONNECT_REQ: unloading, unsubscribes, then disconnected", async () => {
   assert.deepEqual(tail, ["4|unloading", ...nodes.map((n) => `8|${n}`), "3|bye", "4|disconnecting", "3|bye", "4|disconnected"]);
   // The service agrees: no subscription is left behind.
   for (const n of nodes) {
-    const subs = await publisher.iq(
-      `<iq type='get' to='${stack.server.pubsub}'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='${escapeXml(n)}'/></pubsub></iq>`,
+    const subs = await env.publisher.iq(
+      `<iq type='get' to='${env.stack.server.pubsub}'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='${escapeXml(n)}'/></pubsub></iq>`,
     );
     assert.ok(!subs.includes("agent1@"), `left a subscription on ${n}: ${subs}`);
   }
@@ -190,18 +177,18 @@ test("DISCONNECT_REQ: unloading, unsubscribes, then disconnected", async () => {
 });
 
 test("closing the page (pagehide) unsubscribes before the socket goes", async () => {
-  const page = await openParent(context, stack);
-  await login(page, stack.server, "agent2", "closing");
+  const page = await openParent(env.context, env.stack);
+  await login(page, env.stack.server, "agent2", "closing");
   const node = "/finesse/api/User/agent2/Dialogs";
-  await publisher.createNode(stack.server.pubsub, node);
+  await env.publisher.createNode(env.stack.server.pubsub, node);
   await page.evaluate((n) => window.send(`7|${n}`), node);
   await waitMessage(page, `7|${node}`);
-  const ownerQuery = `<iq type='get' to='${stack.server.pubsub}'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='${escapeXml(node)}'/></pubsub></iq>`;
-  assert.ok((await publisher.iq(ownerQuery)).includes("agent2@localhost/closing"));
+  const ownerQuery = `<iq type='get' to='${env.stack.server.pubsub}'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='${escapeXml(node)}'/></pubsub></iq>`;
+  assert.ok((await env.publisher.iq(ownerQuery)).includes("agent2@localhost/closing"));
   await page.close();
   let subs = "";
   for (let i = 0; i < 40; i++) {
-    subs = await publisher.iq(ownerQuery);
+    subs = await env.publisher.iq(ownerQuery);
     if (!subs.includes("agent2@")) break;
     await sleep(100);
   }
