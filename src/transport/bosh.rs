@@ -22,6 +22,11 @@ const RESPONSE_MARGIN_MS: Millis = 15_000;
 /// retry a bounded number of times), and the delays between them.
 const MAX_SENDS: u32 = 4;
 const RETRY_BASE_MS: Millis = 500;
+/// A body may hold this many times the stanza size limit.
+pub const BODY_FACTOR: usize = 4;
+/// Empty polls on a server that holds no request (`hold='0'`) are spaced at
+/// least this much, whatever `polling` says (or if it says nothing).
+const MIN_POLL_MS: Millis = 1_000;
 
 /// What to do on the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,18 +195,23 @@ impl Bosh {
         self.state == State::Active
     }
 
+    /// Drops stanzas not yet sent.
+    pub fn clear_queue(&mut self) {
+        self.queue.clear();
+    }
+
     /// Session creation has been asked for.
     pub fn is_started(&self) -> bool {
         self.state != State::Idle
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let poll = if self.polling_due() { self.last_poll.map(|t| t + self.polling_ms) } else { None };
+        let poll = if self.polling_due() { self.last_poll.map(|t| t + self.polling_ms.max(MIN_POLL_MS)) } else { None };
         self.in_flight.iter().map(|f| f.deadline).chain(poll).min()
     }
 
     fn polling_due(&self) -> bool {
-        self.state == State::Active && self.in_flight.is_empty() && self.polling_ms > 0
+        self.state == State::Active && self.in_flight.is_empty() && self.hold == 0
     }
 
     pub fn on_timeout(&mut self, now: Millis) -> Result<(), BoshError> {
@@ -221,8 +231,12 @@ impl Bosh {
     /// An HTTP outcome for `rid`: status 200 with its body, any other
     /// status, or 0 for a network failure.
     pub fn on_response(&mut self, now: Millis, rid: u64, status: u16, body: &str) -> Result<Vec<BoshEvent>, BoshError> {
-        if !self.in_flight.iter().any(|f| f.rid == rid && !f.backing_off) {
-            return Ok(Vec::new()); // stale: aborted or already answered
+        // A request waiting to be sent again (after a `report`) may still
+        // get its real answer: a 200 is taken. Failures of earlier sends
+        // are stale.
+        let known = self.in_flight.iter().any(|f| f.rid == rid && (!f.backing_off || status == 200));
+        if !known {
+            return Ok(Vec::new()); // aborted, or already answered
         }
         if status != 200 {
             // XEP-0124 §14: a network or HTTP failure; the same request
@@ -230,7 +244,8 @@ impl Bosh {
             self.resend(now, rid, status)?;
             return Ok(Vec::new());
         }
-        let limits = Limits { max_bytes: self.max_bytes, ..Limits::SERVER };
+        // A body may carry several stanzas: it gets a larger budget.
+        let limits = Limits { max_bytes: self.max_bytes.saturating_mul(BODY_FACTOR), ..Limits::SERVER };
         let el = xml::parse(body, &limits).map_err(BoshError::Xml)?;
         if !el.is("body", NS_HTTPBIND) {
             return Err(BoshError::BadResponse("a response that is not a BOSH <body/>"));
@@ -317,10 +332,8 @@ impl Bosh {
         if on_wire == 0 && !has_data {
             // An empty request, so the server can push; polling servers
             // (hold 0) get one no more often than `polling`.
-            if self.hold == 0 && self.polling_ms > 0 {
-                if self.last_poll.is_some_and(|t| now < t + self.polling_ms) {
-                    return;
-                }
+            if self.hold == 0 && self.last_poll.is_some_and(|t| now < t + self.polling_ms.max(MIN_POLL_MS)) {
+                return;
             }
             self.last_poll = Some(now);
             let mut body = self.body_head(None);

@@ -254,13 +254,13 @@ impl Tunnel {
         self.bound_resource = jid::resource(&full_jid).map(str::to_string);
         let mech = self.conn.as_ref().and_then(|c| c.session.mechanism()).map_or("?", |m| m.name());
         self.log(&["logged in as ", &full_jid, " (", mech, ")"].concat());
-        self.last_jid = Some(full_jid.clone());
         let sm_offered = self.conn.as_ref().is_some_and(|c| c.session.sm_offered());
         if let Some(c) = self.conn.as_mut() {
             c.jid = Some(full_jid);
         }
-        // A new session after a loss: whatever was published meanwhile is gone.
-        if self.reconnecting {
+        // A new session after a lost one: whatever was published meanwhile
+        // is gone (not after a first login that needed retries).
+        if self.reconnecting && self.last_jid.is_some() {
             self.gap = true;
         }
         if self.sm.resume().is_some() {
@@ -271,6 +271,7 @@ impl Tunnel {
         }
         self.backoff.ready(now);
         self.pinger.start(now, self.settings.ping_interval_ms);
+        self.last_jid = Some(full_jid_of(self));
         if sm_offered && self.conn_transport() == Some(Transport::WebSocket) {
             // Before anything else, so that every stanza is counted.
             let enable = self.sm.enable();
@@ -288,14 +289,26 @@ impl Tunnel {
 
     /// XEP-0198 `<resumed/>`: the same session, nothing lost, nothing to
     /// subscribe again; only our unacknowledged stanzas go out again.
-    fn on_resumed(&mut self, now: Millis, h: u32) {
+    fn on_resumed(&mut self, now: Millis, h: Option<u32>) {
+        let Some(again) = h.and_then(|h| self.sm.resumed(h)) else {
+            // XEP-0198 handled-count-too-high (or none): this resumption
+            // cannot be trusted; start a new session.
+            self.log("the server resumed with an impossible count: starting a new session");
+            self.sm.reset();
+            self.abandon_session();
+            return self.end(now, End::Retry);
+        };
         self.log("resumed the session (XEP-0198): no event lost");
         let jid = self.last_jid.clone();
+        self.bound_resource = jid.as_deref().and_then(jid::resource).map(str::to_string);
         if let Some(c) = self.conn.as_mut() {
             c.jid = jid;
         }
-        for s in self.sm.resumed(h) {
+        for s in again {
             self.send_raw(s);
+        }
+        if let Some(r) = self.sm.request_ack() {
+            self.send_raw(r);
         }
         self.backoff.ready(now);
         self.pinger.start(now, self.settings.ping_interval_ms);
@@ -335,6 +348,10 @@ impl Tunnel {
     }
 }
 
+fn full_jid_of(t: &Tunnel) -> String {
+    t.conn.as_ref().and_then(|c| c.jid.clone()).unwrap_or_default()
+}
+
 /// Where a server redirects us.
 pub(super) enum SeeOther<'a> {
     /// RFC 7395 `<close see-other-uri/>`, BOSH `see-other-uri`: a full URL.
@@ -363,6 +380,11 @@ impl Tunnel {
         match target {
             Some(u) if allowed(&u) && self.redirects < MAX_REDIRECTS && !u.contains(['\'', '"', '<', '>', ' ']) => {
                 self.redirects += 1;
+                if self.conn.as_ref().is_some_and(|c| c.jid.is_some()) && !self.reconnecting {
+                    // Moved while connected: a new session elsewhere.
+                    self.reconnecting = true;
+                    self.status(Status::Reconnecting);
+                }
                 self.log(&["the server redirects us to ", &u].concat());
                 self.redirect = Some((transport, u));
                 if let Some(a) = self.conn.as_ref().map(|c| c.attempt.clone()) {

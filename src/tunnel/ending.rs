@@ -13,6 +13,14 @@ const CLOSE_WAIT_MS: Millis = 2_000;
 impl Tunnel {
     /// The connection is over without our asking.
     pub(super) fn end(&mut self, now: Millis, end: End) {
+        // A loss during DISCONNECT_REQ (or with nothing to log in with)
+        // completes the disconnect instead of retrying.
+        if matches!(self.phase, Phase::Unsubscribing { .. } | Phase::Closing { .. }) || self.last_attempt.is_none() {
+            return match end {
+                End::Stop(status) if self.last_attempt.is_some() => self.stop(status),
+                _ => self.finish_close(),
+            };
+        }
         match end {
             End::Retry => self.retry(now),
             End::Stop(status) => self.stop(status),
@@ -24,7 +32,13 @@ impl Tunnel {
     /// next session.
     fn retry(&mut self, now: Millis) {
         let was_ready = self.conn.as_ref().is_some_and(|c| c.jid.is_some());
+        if self.sm.resume().is_some() {
+            // XEP-0198 §7: a clean <close/> would end the session we want
+            // to resume; just let go of the socket.
+            self.mark_closed();
+        }
         self.drop_conn();
+        self.redirects = 0;
         if was_ready {
             self.lost_at = Some(now);
         }
@@ -172,6 +186,7 @@ impl Tunnel {
     /// Closes the connection. (Its session's requests live on if it may
     /// be resumed; the callers settle them otherwise.)
     pub(super) fn drop_conn(&mut self) {
+        self.discard_queued_stanzas();
         self.send_close();
         self.pinger.stop();
         if let Some(c) = self.conn.take() {

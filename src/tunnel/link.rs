@@ -30,7 +30,7 @@ impl Tunnel {
         }
         // (Never filter the list empty: with no WebSocket endpoint at all,
         // there is nothing to keep to.)
-        let has_websocket = self.cfg.websocket.as_ref().is_none_or(|l| !l.is_empty());
+        let has_websocket = self.cfg.websocket.as_ref().map_or(true, |l| !l.is_empty());
         if has_websocket && self.resume_until.is_some_and(|until| self.clock < until) {
             order.retain(|t| *t == Transport::WebSocket);
         }
@@ -127,6 +127,21 @@ impl Tunnel {
         }
     }
 
+    /// The connection ends without our `<close/>` (to keep it resumable).
+    pub(super) fn mark_closed(&mut self) {
+        if let Some(Link::WebSocket { close_sent, .. }) = self.conn.as_mut().map(|c| &mut c.link) {
+            *close_sent = true;
+        }
+    }
+
+    /// BOSH: stanzas still queued are stale once the connection is being
+    /// dropped (they were answered `not-connected`, or are SASL data).
+    pub(super) fn discard_queued_stanzas(&mut self) {
+        if let Some(Link::Bosh(b)) = self.conn.as_mut().map(|c| &mut c.link) {
+            b.clear_queue();
+        }
+    }
+
     /// Whether the session may talk yet (a WebSocket must be open first).
     pub(super) fn link_ready(&self) -> bool {
         match self.conn.as_ref().map(|c| &c.link) {
@@ -171,7 +186,7 @@ impl Tunnel {
         if !self.current(conn) {
             return;
         }
-        if status == 200 && self.settings.trace && body.len() <= self.cfg.max_stanza_bytes {
+        if status == 200 && self.settings.trace && body.len() <= self.cfg.max_stanza_bytes * crate::transport::bosh::BODY_FACTOR {
             self.out.push_back(Output::Console(["RECV ", super::redact(body)].concat()));
         }
         let Some(Link::Bosh(bosh)) = self.conn.as_mut().map(|c| &mut c.link) else { return };

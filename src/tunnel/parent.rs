@@ -73,6 +73,11 @@ impl Tunnel {
         if live && self.conn.as_ref().is_some_and(|c| c.attempt == attempt) {
             return;
         }
+        // The same credentials while waiting to reconnect: the retry (and its
+        // backoff, and a session that may be resumed) goes on.
+        if matches!(self.phase, Phase::Waiting { .. }) && self.last_attempt.as_ref() == Some(&attempt) {
+            return;
+        }
         if matches!(self.phase, Phase::Unsubscribing { .. } | Phase::Closing { .. }) {
             // A new login during DISCONNECT_REQ: finish that first, so the
             // parent gets the `disconnected` it waits for.

@@ -33,7 +33,7 @@ impl HttpRequest {
                 s.requests.retain(|r| !(r.conn == conn && r.rid == rid));
                 // Measured before copying into wasm memory.
                 let units = response.dyn_ref::<js_sys::JsString>().map_or(0, |j| j.length() as usize);
-                if units > s.tunnel.config().max_stanza_bytes {
+                if units > s.tunnel.config().max_stanza_bytes.saturating_mul(crate::transport::bosh::BODY_FACTOR) {
                     return s.tunnel.handle_http(now, conn, rid, 0, "");
                 }
                 let text = response.as_string().unwrap_or_default();

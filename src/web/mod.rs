@@ -23,7 +23,7 @@ pub(crate) struct Shell {
     timer: Option<timer::Timer>,
     /// Transport failures that happened while outputs were being carried
     /// out (a constructor that throws), fed in afterwards.
-    deferred: Vec<Deferred>,
+    deferred: std::collections::VecDeque<Deferred>,
     _listeners: Vec<EventListener>,
 }
 
@@ -63,7 +63,7 @@ pub fn start(config_text: Option<String>) {
         sockets: Vec::new(),
         requests: Vec::new(),
         timer: None,
-        deferred: Vec::new(),
+        deferred: std::collections::VecDeque::new(),
         _listeners: Vec::new(),
     }));
     let listeners = vec![parent::listen(&window, &shell, own_origin), unload_listener(&window, &shell)];
@@ -100,7 +100,7 @@ pub(crate) fn with(shell: &ShellRef, input: impl FnOnce(&mut Shell, Millis)) {
         while let Some(o) = s.tunnel.poll_output() {
             s.execute(shell, o);
         }
-        match s.deferred.pop() {
+        match s.deferred.pop_front() {
             Some(Deferred::SocketFailed(conn)) => s.tunnel.handle_closed(now(), conn, 1006),
             Some(Deferred::PostFailed(conn, rid)) => s.tunnel.handle_http(now(), conn, rid, 0, ""),
             None => break,
@@ -115,14 +115,14 @@ impl Shell {
             Output::Parent(msg) => self.parent.post(&msg),
             Output::Open { conn, url } => match socket::Socket::open(shell, conn, &url) {
                 Some(sock) => self.sockets.push(sock),
-                None => self.deferred.push(Deferred::SocketFailed(conn)),
+                None => self.deferred.push_back(Deferred::SocketFailed(conn)),
             },
             Output::Post { conn, rid, url, body } => {
                 // A request sent again (same rid) replaces its earlier send.
                 self.requests.retain(|r| !(r.conn == conn && r.rid == rid));
                 match http::HttpRequest::post(shell, conn, rid, &url, &body) {
                     Some(r) => self.requests.push(r),
-                    None => self.deferred.push(Deferred::PostFailed(conn, rid)),
+                    None => self.deferred.push_back(Deferred::PostFailed(conn, rid)),
                 }
             }
             Output::Abort { conn, rid } => self.requests.retain(|r| !(r.conn == conn && r.rid == rid)),

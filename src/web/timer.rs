@@ -2,10 +2,13 @@
 //! frames (Chromium: to one wake-up per minute after a while), which would
 //! stretch ping failover detection from 40 s to minutes. Timers in a
 //! dedicated worker are not throttled that way, so the timer runs in a tiny
-//! inline worker; where a Content-Security-Policy forbids `blob:` workers it
-//! falls back to `setTimeout`, and the core still copes with late timers.
+//! inline worker. Where a Content-Security-Policy forbids `blob:` workers
+//! the worker fails (asynchronously, with an `error` event) and the timer
+//! falls back to `setTimeout`; the core still copes with late timers.
 
 use gloo_events::EventListener;
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, Url, Worker};
@@ -14,30 +17,50 @@ use web_sys::{Blob, BlobPropertyBag, Url, Worker};
 const WORKER_JS: &str =
     "let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}";
 
-pub(crate) enum Timer {
-    Worker { worker: Worker, _listener: EventListener },
+enum Kind {
+    Worker { worker: Worker, _listeners: [EventListener; 2] },
     Window { handle: Option<i32>, callback: Closure<dyn FnMut()> },
+}
+
+pub(crate) struct Timer {
+    kind: Kind,
+    fire: Rc<dyn Fn()>,
+    /// The worker reported an error (a CSP refused it, say).
+    worker_failed: Rc<Cell<bool>>,
 }
 
 impl Timer {
     /// `fire` runs when the armed delay has passed.
     pub fn new(fire: impl Fn() + 'static) -> Timer {
-        match worker() {
+        let fire: Rc<dyn Fn()> = Rc::new(fire);
+        let failed = Rc::new(Cell::new(false));
+        let kind = match worker() {
             Some(worker) => {
-                let listener = EventListener::new(&worker, "message", move |_| fire());
-                Timer::Worker { worker, _listener: listener }
+                let f = fire.clone();
+                let on_tick = EventListener::new(&worker, "message", move |_| f());
+                let (f, flag) = (fire.clone(), failed.clone());
+                // Fire once so that the shell re-arms, now on setTimeout.
+                let on_error = EventListener::new(&worker, "error", move |_| {
+                    flag.set(true);
+                    f();
+                });
+                Kind::Worker { worker, _listeners: [on_tick, on_error] }
             }
-            None => Timer::Window { handle: None, callback: Closure::<dyn FnMut()>::new(fire) },
-        }
+            None => window_kind(&fire),
+        };
+        Timer { kind, fire, worker_failed: failed }
     }
 
     /// Fires once after `delay_ms`, replacing whatever was armed; None disarms.
     pub fn arm(&mut self, delay_ms: Option<i32>) {
-        match self {
-            Timer::Worker { worker, .. } => {
+        if self.worker_failed.get() && matches!(self.kind, Kind::Worker { .. }) {
+            self.kind = window_kind(&self.fire);
+        }
+        match &mut self.kind {
+            Kind::Worker { worker, .. } => {
                 let _ = worker.post_message(&JsValue::from(delay_ms.unwrap_or(-1)));
             }
-            Timer::Window { handle, callback } => {
+            Kind::Window { handle, callback } => {
                 let Some(window) = web_sys::window() else { return };
                 if let Some(h) = handle.take() {
                     window.clear_timeout_with_handle(h);
@@ -54,11 +77,16 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        match self {
-            Timer::Worker { worker, .. } => worker.terminate(),
-            Timer::Window { .. } => self.arm(None),
+        match &self.kind {
+            Kind::Worker { worker, .. } => worker.terminate(),
+            Kind::Window { .. } => self.arm(None),
         }
     }
+}
+
+fn window_kind(fire: &Rc<dyn Fn()>) -> Kind {
+    let f = fire.clone();
+    Kind::Window { handle: None, callback: Closure::<dyn FnMut()>::new(move || f()) }
 }
 
 fn worker() -> Option<Worker> {

@@ -51,8 +51,8 @@ pub enum Step {
     /// Negotiation finished: bound to this full JID (a new session).
     Ready { jid: String },
     /// The previous session was resumed (XEP-0198); the server had our
-    /// stanzas up to `h`.
-    Resumed { h: u32 },
+    /// stanzas up to `h` (None when it gave no valid count).
+    Resumed { h: Option<u32> },
     /// Resumption refused: a new session is being bound (events may have
     /// been lost meanwhile).
     ResumeFailed,
@@ -220,7 +220,7 @@ impl Session {
                 }
                 match el.name.as_str() {
                     "resumed" => {
-                        let h = el.attr("h").and_then(|h| h.parse().ok()).unwrap_or(0);
+                        let h = el.attr("h").and_then(|h| h.parse().ok());
                         self.state = State::Ready;
                         Ok(Step::Resumed { h })
                     }

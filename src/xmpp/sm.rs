@@ -117,7 +117,8 @@ impl Sm {
                 // Stanzas sent since <enable/> wait for their first ack.
                 (self.request_ack(), true)
             }
-            "r" => (Some(self.a_element()), true),
+            // Only a stream with SM enabled owes acks.
+            "r" => (self.enabled.then(|| self.a_element()), true),
             "a" => {
                 if let Some(h) = el.attr("h").and_then(|h| h.parse::<u32>().ok()) {
                     self.ack(h);
@@ -148,8 +149,12 @@ impl Sm {
     }
 
     /// `<resumed h/>`: drop what the server got, return what to send again;
-    /// counting goes on as before.
-    pub fn resumed(&mut self, h: u32) -> Vec<String> {
+    /// counting goes on as before. None when `h` claims more than we sent
+    /// (XEP-0198 handled-count-too-high).
+    pub fn resumed(&mut self, h: u32) -> Option<Vec<String>> {
+        if h.wrapping_sub(self.acked) as usize > self.unacked.len() {
+            return None;
+        }
         self.ack(h);
         self.enabling = true;
         self.enabled = true;
@@ -160,7 +165,7 @@ impl Sm {
         for s in &again {
             self.sent(s);
         }
-        again
+        Some(again)
     }
 
     fn a_element(&self) -> String {

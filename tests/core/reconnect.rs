@@ -228,3 +228,49 @@ fn redirect_loops_are_cut_short() {
     let p = h.take_parent();
     assert!(p.iter().any(|m| m.starts_with("13|ignored a redirect")), "{p:?}");
 }
+
+#[test]
+fn a_loss_during_disconnect_req_still_ends_in_disconnected() {
+    let mut h = connected(NO_JITTER);
+    h.subscribe("/n");
+    h.take_parent();
+    h.parent("11|");
+    h.lose_connection();
+    let p = h.take_parent();
+    assert_eq!(statuses(&p), ["unloading", "disconnected"], "{p:?}");
+    let c = h.conn;
+    h.advance(600_000); // the deadline moves on (the harness panics otherwise)
+    assert_eq!(h.conn, c, "no reconnect");
+}
+
+#[test]
+fn the_same_credentials_while_waiting_do_not_restart_the_retry() {
+    let mut h = connected(NO_JITTER);
+    h.lose_connection();
+    h.take_parent();
+    let c = h.conn;
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
+    assert_eq!(h.conn, c, "no attempt outside the backoff");
+    assert!(h.take_parent().is_empty(), "and no status");
+}
+
+#[test]
+fn no_gap_notice_after_a_first_login_that_needed_retries() {
+    let mut h = Harness::with_config(NO_JITTER);
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
+    h.lose_connection();
+    h.advance(1000);
+    h.finish_login("desk");
+    assert!(!h.take_parent().iter().any(|m| m.starts_with("101|")));
+}
+
+#[test]
+fn a_redirect_of_a_live_session_is_a_reconnect_with_a_gap() {
+    let mut h = connected(NO_JITTER);
+    h.take_parent();
+    h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='ws://b.example/ws'/>");
+    assert_eq!(statuses(&h.take_parent()), ["reconnecting"]);
+    h.finish_login("desk");
+    let p = h.take_parent();
+    assert!(p.iter().any(|m| m.starts_with("101|")), "{p:?}");
+}

@@ -139,8 +139,36 @@ fn a_server_without_stream_management_still_works() {
     h.login("desk");
     assert!(!h.sent.iter().any(|s| s.contains(SM)));
     h.take_parent();
+    h.take_sent();
     h.server(&format!("<r xmlns='{SM}'/>"));
-    assert!(h.take_sent().is_empty() || true);
+    assert!(h.take_sent().is_empty(), "no <a/> on a stream without SM");
+}
+
+#[test]
+fn a_dead_resumable_connection_is_dropped_without_close() {
+    // XEP-0198 §7: a clean <close/> would end the session to be resumed.
+    let mut h = Harness::with_config(CFG);
+    h.login_sm();
+    h.take_sent();
+    h.advance(40_000); // silent: pings unanswered
+    assert!(h.take_parent().contains(&"4|reconnecting".to_string()));
+    assert!(!h.sent.iter().any(|s| s.starts_with("<close")), "{:?}", h.sent);
+}
+
+#[test]
+fn a_resumed_count_beyond_what_we_sent_starts_a_new_session() {
+    let mut h = Harness::with_config(CFG);
+    h.login_sm();
+    h.lose_connection();
+    h.advance(1000);
+    h.authenticate();
+    h.take_parent();
+    h.server(&format!("<resumed xmlns='{SM}' h='99' previd='R1'/>"));
+    let p = h.take_parent();
+    assert!(p.iter().any(|m| m.contains("impossible count")), "{p:?}");
+    h.advance(5_000);
+    h.authenticate();
+    assert!(h.sent.last().unwrap().contains("<bind"), "a new session, not another resume");
 }
 
 #[test]
