@@ -255,12 +255,13 @@ impl Tunnel {
         let mech = self.conn.as_ref().and_then(|c| c.session.mechanism()).map_or("?", |m| m.name());
         self.log(&["logged in as ", &full_jid, " (", mech, ")"].concat());
         let sm_offered = self.conn.as_ref().is_some_and(|c| c.session.sm_offered());
+        let had_session = self.last_jid.replace(full_jid.clone()).is_some();
         if let Some(c) = self.conn.as_mut() {
             c.jid = Some(full_jid);
         }
         // A new session after a lost one: whatever was published meanwhile
         // is gone (not after a first login that needed retries).
-        if self.reconnecting && self.last_jid.is_some() {
+        if self.reconnecting && had_session {
             self.gap = true;
         }
         if self.sm.resume().is_some() {
@@ -271,7 +272,6 @@ impl Tunnel {
         }
         self.backoff.ready(now);
         self.pinger.start(now, self.settings.ping_interval_ms);
-        self.last_jid = Some(full_jid_of(self));
         if sm_offered && self.conn_transport() == Some(Transport::WebSocket) {
             // Before anything else, so that every stanza is counted.
             let enable = self.sm.enable();
@@ -346,10 +346,6 @@ impl Tunnel {
             }
         }
     }
-}
-
-fn full_jid_of(t: &Tunnel) -> String {
-    t.conn.as_ref().and_then(|c| c.jid.clone()).unwrap_or_default()
 }
 
 /// Where a server redirects us.

@@ -291,27 +291,27 @@ impl Tunnel {
     /// On a ready session: clean up leftovers, then renew the parent's
     /// subscriptions. True if any renewal was sent.
     pub(super) fn resubscribe(&mut self, now: Millis) -> bool {
-        for n in self.subs.take_stale() {
-            self.send_request(now, Kind::Cleanup(n));
-        }
-        let subs = self.subs.active();
-        for s in &subs {
-            self.send_request(now, Kind::Resubscribe(s.node.clone()));
-        }
-        !subs.is_empty()
+        self.for_every_node(now, Kind::Resubscribe)
     }
 
     /// DISCONNECT_REQ and unload: unsubscribe every node. True if any.
     pub(super) fn send_final_unsubscribes(&mut self, now: Millis) -> bool {
+        let any = self.for_every_node(now, Kind::Final);
+        // Forgotten only once sent: send_request needed their subids.
+        self.subs.take_active();
+        any
+    }
+
+    /// Unsubscribes leftover nodes quietly, then sends `kind` for every
+    /// subscribed node. True if there was any.
+    fn for_every_node(&mut self, now: Millis, kind: fn(String) -> Kind) -> bool {
         for n in self.subs.take_stale() {
             self.send_request(now, Kind::Cleanup(n));
         }
         let subs = self.subs.active();
-        for s in &subs {
-            self.send_request(now, Kind::Final(s.node.clone()));
+        for s in subs.iter() {
+            self.send_request(now, kind(s.node.clone()));
         }
-        // Forgotten only once sent: send_request needed their subids.
-        self.subs.take_active();
         !subs.is_empty()
     }
 
