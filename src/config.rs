@@ -3,7 +3,9 @@
 //! ignored; a broken file falls back to the safe defaults (own origin only).
 
 use crate::protocol::Transport;
-use serde_json::{Map, Value};
+use crate::json::Value;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -67,8 +69,8 @@ impl Config {
     pub fn parse(text: &str) -> (Config, Vec<String>) {
         let mut problems = Vec::new();
         let mut cfg = Config::default();
-        let map: Map<String, Value> = match serde_json::from_str(text) {
-            Ok(Value::Object(m)) => m,
+        let map = match Value::parse(text) {
+            Some(Value::Obj(m)) => m,
             _ => {
                 problems.push("config.json is not a JSON object; using the defaults (own origin only)".into());
                 return (cfg, problems);
@@ -98,12 +100,12 @@ impl Config {
                 "reconnectStableMs" => num(v, 0).map(|n| cfg.reconnect_stable_ms = n),
                 "reconnectJitter" => v.as_bool().map(|b| cfg.reconnect_jitter = b),
                 _ => {
-                    problems.push(format!("config.json: unknown key \"{key}\" ignored"));
+                    problems.push(["config.json: unknown key \"", key, "\" ignored"].concat());
                     Some(())
                 }
             };
             if ok.is_none() {
-                problems.push(format!("config.json: bad value for \"{key}\" ignored"));
+                problems.push(["config.json: bad value for \"", key, "\" ignored"].concat());
             }
         }
         (cfg, problems)

@@ -6,6 +6,7 @@
 extern crate alloc;
 
 pub mod config;
+pub mod json;
 pub mod protocol;
 pub mod transport;
 pub mod tunnel;

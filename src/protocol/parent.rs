@@ -2,6 +2,7 @@
 //! `ProtocolError` the tunnel reports in a LOGGING line; nothing panics.
 
 use super::types::MsgType;
+use crate::json::Value;
 use crate::xml;
 
 /// A parent message, borrowed from the raw string where possible.
@@ -175,17 +176,18 @@ fn conn_info(payload: &str) -> Option<ConnInfo> {
 
 /// Values may be JSON numbers or numeric strings (Finesse sends both).
 fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
-    let v: serde_json::Value = serde_json::from_str(payload).map_err(|_| "not JSON")?;
-    let obj = v.as_object().ok_or("not a JSON object")?;
+    let v = Value::parse(payload).ok_or("not JSON")?;
+    if !matches!(v, Value::Obj(_)) {
+        return Err("not a JSON object");
+    }
     let num = |key: &str| -> Result<Option<u32>, &'static str> {
-        match obj.get(key) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::Number(n)) => n
-                .as_u64()
+        match v.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Num(n)) => n
                 .and_then(|n| u32::try_from(n).ok())
                 .map(Some)
                 .ok_or("values must be whole numbers from 0 to 4294967295"),
-            Some(serde_json::Value::String(s)) => s
+            Some(Value::Str(s)) => s
                 .trim()
                 .parse::<u32>()
                 .map(Some)
@@ -201,11 +203,11 @@ fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
 }
 
 fn container_trace(payload: &str) -> Result<bool, &'static str> {
-    let v: serde_json::Value = serde_json::from_str(payload).map_err(|_| "not JSON")?;
+    let v = Value::parse(payload).ok_or("not JSON")?;
     match v.get("enableConsoleTraceLogging") {
-        Some(serde_json::Value::Bool(b)) => Ok(*b),
-        Some(serde_json::Value::String(s)) if s == "true" => Ok(true),
-        Some(serde_json::Value::String(s)) if s == "false" => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::Str(s)) if s == "true" => Ok(true),
+        Some(Value::Str(s)) if s == "false" => Ok(false),
         None => Ok(false),
         Some(_) => Err("enableConsoleTraceLogging must be \"true\" or \"false\""),
     }
