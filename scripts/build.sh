@@ -12,7 +12,7 @@ target_dir=${CARGO_TARGET_DIR:-$crate/target}
 out=$root/build/tunnel
 
 echo "build: cargo (wasm32, release)"
-cargo build --quiet --lib --release --target wasm32-unknown-unknown \
+cargo build --quiet --lib --release --target wasm32-unknown-unknown --features bundle \
   --manifest-path "$crate/Cargo.toml"
 
 echo "build: wasm-bindgen"

@@ -2,10 +2,9 @@
 //! (spec §4.2). Unknown keys and bad values are reported, never silently
 //! ignored; a broken file falls back to the safe defaults (own origin only).
 
+use crate::prelude::*;
 use crate::protocol::Transport;
 use crate::json::Value;
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -145,7 +144,7 @@ pub fn normalize_origin(o: &str) -> Option<String> {
     }
     let host = rest.to_ascii_lowercase();
     let host = host.strip_suffix(default).unwrap_or(&host);
-    Some(format!("{scheme}://{host}"))
+    Some([scheme.as_str(), "://", host].concat())
 }
 
 /// The endpoint URL for a configured entry (absolute, or a path on the
@@ -171,7 +170,7 @@ pub fn endpoint_url(page: &str, entry: &str, transport: Transport) -> Option<Str
         _ => return None,
     };
     let scheme = schemes[secure as usize];
-    Some(format!("{scheme}{host}{entry}"))
+    Some([scheme, host, entry].concat())
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! whole number from 0 up; nesting is bounded, so hostile input cannot
 //! exhaust the stack. Measured against serde_json: see docs/architecture.md.
 
-use alloc::string::String;
-use alloc::vec::Vec;
+use crate::prelude::*;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -1,12 +1,14 @@
 //! xmpp-tunnel: a Finesse-compatible EventTunnel. Everything but `web` is a
 //! sans-IO core (no I/O, no clock) that the browser shell in `web` drives;
 //! docs/architecture.md has the map.
+#![cfg_attr(feature = "bundle", no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod config;
 pub mod json;
+mod prelude;
 pub mod protocol;
 pub mod transport;
 pub mod tunnel;

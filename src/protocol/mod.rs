@@ -1,6 +1,7 @@
 //! The parent↔tunnel `type|payload` protocol (spec: tunnel-protocol.md §2–§4.3):
 //! message types, parsing of what the parent sends, formatting of what we send.
 
+use crate::prelude::*;
 mod encode_uri;
 mod parent;
 mod types;

@@ -1,6 +1,7 @@
 //! Parsing what the parent sends (P→T). Every malformed input becomes a
 //! `ProtocolError` the tunnel reports in a LOGGING line; nothing panics.
 
+use crate::prelude::*;
 use super::types::MsgType;
 use crate::json::Value;
 use crate::xml;
@@ -83,26 +84,26 @@ impl ProtocolError {
             ProtocolError::BadType => "ignored a parent message whose type is not a number".into(),
             ProtocolError::UnknownType(t) => {
                 let mut s = String::from("ignored a parent message of unknown type ");
-                s.push_str(&t.to_string());
+                push_decimal(&mut s, *t as u64);
                 s
             }
             ProtocolError::WrongDirection(t) => {
                 let mut s = String::from("ignored type ");
-                s.push_str(&(*t as u16).to_string());
+                push_decimal(&mut s, *t as u16 as u64);
                 s.push_str(", which only the tunnel sends");
                 s
             }
             ProtocolError::TooLarge { len, max } => {
                 let mut s = String::from("ignored a parent message of ");
-                s.push_str(&len.to_string());
+                push_decimal(&mut s, *len as u64);
                 s.push_str(" bytes (limit ");
-                s.push_str(&max.to_string());
+                push_decimal(&mut s, *max as u64);
                 s.push(')');
                 s
             }
             ProtocolError::BadPayload { ty, why } => {
                 let mut s = String::from("ignored type ");
-                s.push_str(&ty.to_string());
+                push_decimal(&mut s, *ty as u64);
                 s.push_str(": ");
                 s.push_str(why);
                 s

@@ -6,6 +6,7 @@
 //! needs; feed every HTTP outcome to `on_response` (status 0 for a network
 //! failure); drain `poll_output`; honour `poll_timeout` with `on_timeout`.
 
+use crate::prelude::*;
 use crate::xml::{self, Element, Limits, Node, XmlError};
 use crate::xmpp::ns;
 use super::Millis;
@@ -150,11 +151,11 @@ impl Bosh {
             .attr("xml:lang", "en")
             .attr("ver", "1.6")
             .attr("xmpp:version", "1.0")
-            .attr("wait", &WAIT_S.to_string())
-            .attr("hold", &HOLD.to_string())
+            .attr("wait", &decimal(WAIT_S as u64))
+            .attr("hold", &decimal(HOLD as u64))
             .attr("ack", "1");
         let rid = self.next_rid;
-        w.attr("rid", &rid.to_string());
+        w.attr("rid", &decimal(rid));
         self.state = State::Creating;
         self.post(now, w.finish());
     }
@@ -347,7 +348,7 @@ impl Bosh {
         let mut b = String::from("<body xmlns='");
         b.push_str(NS_HTTPBIND);
         b.push_str("' rid='");
-        b.push_str(&self.next_rid.to_string());
+        push_decimal(&mut b, self.next_rid as u64);
         b.push_str("' sid='");
         xml::escape_attr(&mut b, self.sid.as_deref().unwrap_or(""));
         b.push('\'');
@@ -356,7 +357,7 @@ impl Bosh {
         let acked = self.next_process - 1;
         if acked + 1 < self.next_rid {
             b.push_str(" ack='");
-            b.push_str(&acked.to_string());
+            push_decimal(&mut b, acked as u64);
             b.push('\'');
         }
         if let Some(k) = kind {

@@ -2,6 +2,7 @@
 //! the stream is opened and closed with `<open/>` and `<close/>` in the
 //! framing namespace.
 
+use crate::prelude::*;
 use crate::xml::{self, Element, Limits, Writer, XmlError};
 use crate::xmpp::ns;
 

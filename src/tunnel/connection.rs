@@ -2,6 +2,7 @@
 //! socket, feeding frames to the session, pings, and the step to `connected`
 //! (renewing earlier subscriptions first).
 
+use crate::prelude::*;
 use super::link::Link;
 use super::ping::PingAction;
 use super::{Attempt, Conn, End, Millis, Output, Phase, Tunnel};
@@ -192,7 +193,7 @@ impl Tunnel {
             return self.finish_close();
         }
         let mut line = String::from("connection lost (WebSocket close code ");
-        line.push_str(&code.to_string());
+        push_decimal(&mut line, code as u64);
         line.push(')');
         self.log(&line);
         self.end(now, End::Retry);

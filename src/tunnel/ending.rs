@@ -3,6 +3,7 @@
 //! DISCONNECT_REQ (unsubscribe, close cleanly), the server's `<close/>`, and
 //! page unload.
 
+use crate::prelude::*;
 use super::connection::presence;
 use super::{End, Millis, Output, Phase, Tunnel};
 use crate::protocol::Status;
@@ -67,7 +68,7 @@ impl Tunnel {
         let delay = self.backoff.next_delay(&self.backoff_config(), now, u32::from_le_bytes(r));
         self.phase = Phase::Waiting { until: now + delay };
         let mut line = String::from("reconnecting in ");
-        line.push_str(&delay.to_string());
+        push_decimal(&mut line, delay as u64);
         line.push_str(" ms");
         self.log(&line);
         if !self.reconnecting {

@@ -10,6 +10,7 @@
 //! - after every input: drain `poll_output` in order, then re-arm one timer
 //!   for `poll_timeout`.
 
+use crate::prelude::*;
 mod backoff;
 mod connection;
 mod ending;
@@ -30,7 +31,7 @@ use ping::Pinger;
 use requests::Requests;
 use settings::Settings;
 use subscriptions::Subscriptions;
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 /// Milliseconds on a monotonic clock of the shell's choosing.
 pub type Millis = u64;

@@ -1,5 +1,6 @@
 //! Handling one verified message from the parent.
 
+use crate::prelude::*;
 use super::settings::{valid_domain, valid_localpart, valid_text};
 use super::{Millis, Phase, Tunnel};
 use crate::protocol::{self, ParentMessage, Transport};
@@ -13,8 +14,10 @@ impl Tunnel {
         };
         match msg {
             ParentMessage::Id(v) => {
-                // The legacy tunnel lower-cased the ID; parents rely on it.
-                self.settings.id = Some(v.to_lowercase());
+                // The legacy tunnel lower-cased the ID; parents rely on it. ASCII
+                // only: Unicode case tables would cost 18 KB of wasm, and the
+                // server case-folds localparts itself (RFC 7622).
+                self.settings.id = Some(v.to_ascii_lowercase());
                 self.credentials_changed(now);
             }
             ParentMessage::Password(v) => {
@@ -26,7 +29,7 @@ impl Tunnel {
                 self.credentials_changed(now);
             }
             ParentMessage::ConnectReq(info) => {
-                self.settings.id = Some(info.id.to_lowercase());
+                self.settings.id = Some(info.id.to_ascii_lowercase());
                 self.settings.password = Some(info.password);
                 self.settings.domain = Some(info.domain.trim().to_ascii_lowercase());
                 if let Some(t) = info.transport {
@@ -49,7 +52,7 @@ impl Tunnel {
             ParentMessage::DisconnectReq => self.disconnect_req(now),
             ParentMessage::Extension { ty, .. } => {
                 let mut line = String::from("ignored extension message of unsupported type ");
-                line.push_str(&ty.to_string());
+                push_decimal(&mut line, ty as u64);
                 self.log(&line);
             }
         }

@@ -9,6 +9,7 @@
 //! themselves: a ping must have been sent and then left unanswered for the
 //! whole timeout.
 
+use crate::prelude::*;
 use super::Millis;
 
 #[derive(Debug, Default)]
@@ -71,7 +72,7 @@ impl Pinger {
         if now >= next_at {
             self.seq = self.seq.wrapping_add(1);
             let mut id = String::from("ping-");
-            id.push_str(&self.seq.to_string());
+            push_decimal(&mut id, self.seq as u64);
             self.outstanding.push((id.clone(), now + timeout as Millis));
             self.next_at = Some(now + interval as Millis);
             return PingAction::Send(id);

@@ -4,6 +4,7 @@
 //! iq reply (same id, from the JID we asked), timed out, or answered
 //! `not-connected` when its connection goes away.
 
+use crate::prelude::*;
 use super::settings::valid_text;
 use super::{Millis, Phase, Tunnel};
 use crate::protocol::{format, node_error, MsgType};
@@ -87,7 +88,7 @@ impl Requests {
         self.seq = self.seq.wrapping_add(1);
         let mut id = self.prefix.clone();
         id.push('-');
-        id.push_str(&self.seq.to_string());
+        push_decimal(&mut id, self.seq as u64);
         id
     }
 

@@ -3,6 +3,7 @@
 //! no longer wants them (left over from a lost connection): those are
 //! unsubscribed quietly on the next session.
 
+use crate::prelude::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Sub {
     pub node: String,

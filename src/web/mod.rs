@@ -1,148 +1,177 @@
-//! The browser shell: the only code that touches web APIs. It feeds window
-//! messages, WebSocket events, timers and `pagehide` into the sans-IO
-//! `Tunnel` and carries out its outputs. It makes no protocol decisions
-//! beyond the security gate on incoming messages (spec §4.1).
+//! The browser shell's Rust half: it feeds the events that the tunnel page's
+//! JavaScript reports (window messages, WebSocket and XMLHttpRequest
+//! outcomes, the timer, `pagehide`) into the sans-IO `Tunnel`, and carries
+//! out its outputs through the few functions that page provides (`io.rs`).
+//! The JavaScript half owns the browser objects and makes no decisions but
+//! one: a message counts only if `event.source` is `window.parent`; the
+//! origin allow-list is applied here (spec §4.1).
+//!
+//! Why not web-sys: the bindings, closures and their JavaScript glue came to
+//! more bytes than the whole protocol core (docs/architecture.md).
 
-mod http;
+#[cfg(feature = "bundle")]
+mod bundle;
+mod io;
 mod parent;
-mod socket;
-mod timer;
 
 use crate::config::Config;
+use crate::prelude::*;
+use crate::transport::bosh::BODY_FACTOR;
 use crate::tunnel::{Millis, Output, Tunnel};
-use gloo_events::EventListener;
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::collections::VecDeque;
 use wasm_bindgen::prelude::*;
 
-pub(crate) struct Shell {
-    tunnel: Tunnel,
-    parent: parent::ParentLink,
-    sockets: Vec<socket::Socket>,
-    requests: Vec<http::HttpRequest>,
-    timer: Option<timer::Timer>,
-    /// Transport failures that happened while outputs were being carried
-    /// out (a constructor that throws), fed in afterwards.
-    deferred: std::collections::VecDeque<Deferred>,
-    _listeners: Vec<EventListener>,
-}
-
-pub(crate) type ShellRef = Rc<RefCell<Shell>>;
-
+/// Transport failures that happened while outputs were being carried out
+/// (a constructor that throws), fed in afterwards.
 enum Deferred {
     SocketFailed(u32),
     PostFailed(u32, u64),
 }
 
-thread_local! {
-    /// Keeps the shell alive for the page's lifetime.
-    static SHELL: RefCell<Option<ShellRef>> = const { RefCell::new(None) };
-}
-
-/// Entry point, called by the tunnel page with the text of `config.json`
-/// (`undefined` when the file is absent or unreadable).
+/// The tunnel page's one object: created by `start`, then driven by the
+/// page's event handlers.
 #[wasm_bindgen]
-pub fn start(config_text: Option<String>) {
-    let Some(window) = web_sys::window() else { return };
-    let location = window.location();
-    let page_url = location.href().unwrap_or_default();
-    let own_origin = location.origin().unwrap_or_default();
-    let (cfg, problems) = match config_text {
-        Some(t) => Config::parse(&t),
-        None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
-    };
-    let entropy = Box::new(|buf: &mut [u8]| {
-        if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
-            let _ = c.get_random_values_with_u8_array(buf);
-        }
-    });
-    let link = parent::ParentLink::new(&window, &cfg, &own_origin);
-    let shell = Rc::new(RefCell::new(Shell {
-        tunnel: Tunnel::new(cfg, problems, &page_url, entropy),
-        parent: link,
-        sockets: Vec::new(),
-        requests: Vec::new(),
-        timer: None,
-        deferred: std::collections::VecDeque::new(),
-        _listeners: Vec::new(),
-    }));
-    let listeners = vec![parent::listen(&window, &shell, own_origin), unload_listener(&window, &shell)];
-    let weak = Rc::downgrade(&shell);
-    let timer = timer::Timer::new(move || {
-        if let Some(shell) = weak.upgrade() {
-            with(&shell, |s, now| s.tunnel.handle_timeout(now));
-        }
-    });
-    {
-        let mut s = shell.borrow_mut();
-        s._listeners = listeners;
-        s.timer = Some(timer);
+pub struct Shell {
+    tunnel: Tunnel,
+    parent: parent::ParentLink,
+    deferred: VecDeque<Deferred>,
+    own_origin: String,
+}
+
+/// How the page reports a window message it did not hand over.
+const PARENT_OK: u32 = 0;
+const PARENT_NOT_STRING: u32 = 1;
+
+#[wasm_bindgen]
+impl Shell {
+    /// `config`: the text of `config.json` (undefined when absent or
+    /// unreadable); `href` and `origin` of the tunnel page; the embedder's
+    /// origin where the browser tells it (`location.ancestorOrigins[0]`, or
+    /// ""), and `document.referrer`.
+    pub fn start(config: Option<String>, href: &str, origin: &str, ancestor: &str, referrer: &str) -> Shell {
+        let (cfg, problems) = match config {
+            Some(t) => Config::parse(&t),
+            None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
+        };
+        let parent = parent::ParentLink::new(&cfg, origin, ancestor, referrer);
+        let entropy = Box::new(|buf: &mut [u8]| io::random(buf));
+        let mut shell = Shell {
+            tunnel: Tunnel::new(cfg, problems, href, entropy),
+            parent,
+            deferred: VecDeque::new(),
+            own_origin: origin.into(),
+        };
+        shell.run(|t, now| t.start(now));
+        shell
     }
-    with(&shell, |s, now| s.tunnel.start(now));
-    SHELL.with(|s| *s.borrow_mut() = Some(shell));
-}
 
-fn unload_listener(window: &web_sys::Window, shell: &ShellRef) -> EventListener {
-    let shell = shell.clone();
-    EventListener::new(window, "pagehide", move |_| with(&shell, |s, now| s.tunnel.handle_unload(now)))
-}
-
-pub(crate) fn now() -> Millis {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()) as Millis
-}
-
-/// Runs one input against the tunnel, then carries out every output and
-/// re-arms the single timer.
-pub(crate) fn with(shell: &ShellRef, input: impl FnOnce(&mut Shell, Millis)) {
-    let Ok(mut s) = shell.try_borrow_mut() else { return };
-    input(&mut s, now());
-    loop {
-        while let Some(o) = s.tunnel.poll_output() {
-            s.execute(shell, o);
-        }
-        match s.deferred.pop_front() {
-            Some(Deferred::SocketFailed(conn)) => s.tunnel.handle_closed(now(), conn, 1006),
-            Some(Deferred::PostFailed(conn, rid)) => s.tunnel.handle_http(now(), conn, rid, 0, ""),
-            None => break,
-        }
+    /// The longest parent message (in UTF-16 units) worth copying in: the
+    /// page drops longer ones before they reach wasm memory.
+    pub fn max_parent(&self) -> u32 {
+        self.tunnel.config().max_parent_message_bytes as u32
     }
-    s.rearm();
+
+    /// The same for a WebSocket frame; a BOSH body may be `BODY_FACTOR` times it.
+    pub fn max_frame(&self) -> u32 {
+        self.tunnel.config().max_stanza_bytes as u32
+    }
+
+    pub fn max_body(&self) -> u32 {
+        self.tunnel.config().max_stanza_bytes.saturating_mul(BODY_FACTOR) as u32
+    }
+
+    /// A message from `window.parent` (the page checked `event.source`).
+    /// `problem`: 0 with the data, 1 if the data was not a string, 2 if it
+    /// was longer than `max_parent`. Messages from an origin that is not
+    /// allowed are dropped without an answer.
+    pub fn parent(&mut self, origin: &str, data: &str, problem: u32) {
+        if !self.tunnel.config().origin_allowed(origin, &self.own_origin) {
+            return;
+        }
+        self.parent.verified(origin);
+        self.run(|t, now| match problem {
+            PARENT_OK => t.handle_parent(now, data),
+            PARENT_NOT_STRING => t.log_parent_problem("ignored a parent message that is not a string"),
+            _ => t.log_parent_problem("ignored a parent message over the size limit"),
+        });
+    }
+
+    /// The WebSocket `conn` opened with this subprotocol.
+    pub fn opened(&mut self, conn: u32, protocol: &str) {
+        self.run(|t, now| t.handle_open(now, conn, protocol));
+    }
+
+    /// A text frame (a binary one arrives as "", which the core reports as
+    /// malformed: RFC 7395 allows only text).
+    pub fn message(&mut self, conn: u32, text: &str) {
+        self.run(|t, now| t.handle_message(now, conn, text));
+    }
+
+    /// A frame longer than `max_frame`, not copied in.
+    pub fn oversized(&mut self, conn: u32) {
+        self.run(|t, now| t.handle_oversized(now, conn));
+    }
+
+    pub fn closed(&mut self, conn: u32, code: u16) {
+        self.run(|t, now| t.handle_closed(now, conn, code));
+    }
+
+    /// A BOSH request ended: HTTP status and body, or status 0 when the
+    /// network failed (or the body was over `max_body`).
+    pub fn http(&mut self, conn: u32, rid: f64, status: u16, body: &str) {
+        self.run(|t, now| t.handle_http(now, conn, rid as u64, status, body));
+    }
+
+    pub fn timeout(&mut self) {
+        self.run(|t, now| t.handle_timeout(now));
+    }
+
+    pub fn unload(&mut self) {
+        self.run(|t, now| t.handle_unload(now));
+    }
 }
 
 impl Shell {
-    fn execute(&mut self, shell: &ShellRef, o: Output) {
-        match o {
-            Output::Parent(msg) => self.parent.post(&msg),
-            Output::Open { conn, url } => match socket::Socket::open(shell, conn, &url) {
-                Some(sock) => self.sockets.push(sock),
-                None => self.deferred.push_back(Deferred::SocketFailed(conn)),
-            },
-            Output::Post { conn, rid, url, body } => {
-                // A request sent again (same rid) replaces its earlier send.
-                self.requests.retain(|r| !(r.conn == conn && r.rid == rid));
-                match http::HttpRequest::post(shell, conn, rid, &url, &body) {
-                    Some(r) => self.requests.push(r),
-                    None => self.deferred.push_back(Deferred::PostFailed(conn, rid)),
-                }
+    /// Runs one input against the tunnel, then carries out every output and
+    /// re-arms the single timer.
+    fn run(&mut self, input: impl FnOnce(&mut Tunnel, Millis)) {
+        input(&mut self.tunnel, now());
+        loop {
+            while let Some(o) = self.tunnel.poll_output() {
+                self.execute(o);
             }
-            Output::Abort { conn, rid } => self.requests.retain(|r| !(r.conn == conn && r.rid == rid)),
-            Output::Send { conn, data } => {
-                if let Some(sock) = self.sockets.iter().find(|s| s.conn == conn) {
-                    sock.send(&data);
-                }
+            match self.deferred.pop_front() {
+                Some(Deferred::SocketFailed(conn)) => self.tunnel.handle_closed(now(), conn, 1006),
+                Some(Deferred::PostFailed(conn, rid)) => self.tunnel.handle_http(now(), conn, rid, 0, ""),
+                None => break,
             }
-            Output::Close { conn } => {
-                self.sockets.retain(|s| s.conn != conn);
-                self.requests.retain(|r| r.conn != conn);
-            }
-            Output::Console(line) => web_sys::console::log_1(&JsValue::from_str(&line)),
         }
+        let delay = self.tunnel.poll_timeout().map_or(-1, |d| d.saturating_sub(now()).min(i32::MAX as Millis) as i32);
+        io::arm(delay);
     }
 
-    fn rearm(&mut self) {
-        let delay = self.tunnel.poll_timeout().map(|d| d.saturating_sub(now()).min(i32::MAX as Millis) as i32);
-        if let Some(t) = self.timer.as_mut() {
-            t.arm(delay);
+    fn execute(&mut self, o: Output) {
+        match o {
+            Output::Parent(msg) => self.parent.post(&msg),
+            Output::Open { conn, url } => {
+                if !io::open(conn, &url) {
+                    self.deferred.push_back(Deferred::SocketFailed(conn));
+                }
+            }
+            // A request sent again (same rid) replaces its earlier send.
+            Output::Post { conn, rid, url, body } => {
+                if !io::http(conn, rid as f64, &url, &body) {
+                    self.deferred.push_back(Deferred::PostFailed(conn, rid));
+                }
+            }
+            Output::Abort { conn, rid } => io::abort(conn, rid as f64),
+            Output::Send { conn, data } => io::send(conn, &data),
+            Output::Close { conn } => io::close(conn),
+            Output::Console(line) => io::log(&line),
         }
     }
+}
+
+fn now() -> Millis {
+    io::now() as Millis
 }

@@ -1,6 +1,7 @@
 //! The element tree: names with resolved namespaces, attributes, children;
 //! serialization that keeps namespaces intact when a subtree is relayed alone.
 
+use crate::prelude::*;
 use super::escape::{escape_attr, escape_text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! all (most C0 controls, U+FFFE/U+FFFF) become U+FFFD rather than breaking the
 //! stream; callers that must refuse such input check it before writing.
 
+use crate::prelude::*;
 /// True for characters XML 1.0 allows in a document.
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)

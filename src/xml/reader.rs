@@ -5,10 +5,9 @@
 //! without markup in it is copied in one piece (the hot path of a pubsub
 //! notification is one long escaped text).
 
+use crate::prelude::*;
 use super::element::{Attr, Element, Node};
 use super::escape::is_xml_char;
-use alloc::string::String;
-use alloc::vec::Vec;
 
 const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 

@@ -1,6 +1,7 @@
 //! Builds outgoing XML. Names are our own constants; every value and text
 //! goes through the escaper, so untrusted input cannot change the structure.
 
+use crate::prelude::*;
 use super::element::Element;
 use super::escape::{escape_attr, escape_text, escape_text_no_pipe};
 

@@ -6,6 +6,7 @@
 //! arrives, then `element` for every top-level element; drain `poll_output`
 //! after each call. Once `is_ready`, `element` hands stanzas back.
 
+use crate::prelude::*;
 use super::ns;
 use super::sasl::{base64, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
 use super::sm::{self, Resume, NS_SM};

@@ -3,9 +3,10 @@
 //! connection (that is its point); the session negotiates `<resume/>` with
 //! what it holds.
 
+use crate::prelude::*;
 use super::ns;
 use crate::xml::{Element, Writer};
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 pub const NS_SM: &str = "urn:xmpp:sm:3";
 
@@ -170,7 +171,7 @@ impl Sm {
 
     fn a_element(&self) -> String {
         let mut w = Writer::new();
-        w.open("a").attr("xmlns", NS_SM).attr("h", &self.inbound.to_string());
+        w.open("a").attr("xmlns", NS_SM).attr("h", &decimal(self.inbound as u64));
         w.finish()
     }
 }
@@ -184,6 +185,6 @@ fn r_element() -> String {
 /// `<resume xmlns h previd/>`.
 pub fn resume_element(r: &Resume) -> String {
     let mut w = Writer::new();
-    w.open("resume").attr("xmlns", NS_SM).attr("h", &r.h.to_string()).attr("previd", &r.previd);
+    w.open("resume").attr("xmlns", NS_SM).attr("h", &decimal(r.h as u64)).attr("previd", &r.previd);
     w.finish()
 }

@@ -1,6 +1,7 @@
 //! Standard-alphabet base64 with padding (RFC 4648 §4): encoder and a strict decoder
 //! that rejects anything non-canonical (bad characters, bad padding, stray bits).
 
+use crate::prelude::*;
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

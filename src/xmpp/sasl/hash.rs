@@ -3,7 +3,7 @@
 //! Merkle–Damgård buffer for all three and rolled round loops, because every
 //! byte of code is downloaded by every agent. Checked against RFC vectors.
 
-use alloc::vec::Vec;
+use crate::prelude::*;
 
 /// The hash behind a SCRAM mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! state machine over raw (already base64-decoded) payloads. Sans-IO: the caller
 //! supplies the random nonce bytes and moves the payloads in and out of the stream.
 
+use crate::prelude::*;
 pub mod base64;
 mod hash;
 mod plain;

@@ -8,6 +8,7 @@
 //! The bidi rule (RFC 3454 §6) is approximated so that we only reject strings that
 //! are certainly invalid; anything we let through is left for the server to judge.
 
+use crate::prelude::*;
 use super::SaslError;
 
 /// Map, then check prohibited output and the (approximated) bidi rule.

@@ -1,6 +1,7 @@
 //! SCRAM (RFC 5802, RFC 7677) without channel binding: building client messages,
 //! parsing/validating server messages, key derivation and proof/signature computation.
 
+use crate::prelude::*;
 use super::base64;
 use super::hash::HashAlg;
 use super::saslprep::saslprep;
