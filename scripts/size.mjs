@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "build", "tunnel");
 let raw = 0, gz = 0;
-for (const f of ["index.html", "tunnel.js", "tunnel_bg.wasm"]) {
+// Everything build.sh wrote (config.json is the deployment's, not ours).
+for (const f of fs.readdirSync(dir).filter((f) => f !== "config.json").sort()) {
   const data = fs.readFileSync(path.join(dir, f));
   const z = zlib.gzipSync(data, { level: 9 }).length;
   raw += data.length;

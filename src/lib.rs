@@ -2,7 +2,8 @@
 //! sans-IO core (no I/O, no clock) that the browser shell in `web` drives;
 //! docs/architecture.md has the map.
 #![cfg_attr(feature = "bundle", no_std)]
-#![forbid(unsafe_code)]
+// unsafe only in the bundle's allocator (web/bundle.rs), which must be.
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
