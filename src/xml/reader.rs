@@ -194,36 +194,18 @@ impl<'a> Parser<'a> {
 
     /// Text up to the next `<` (or the end), added to the open element.
     fn text(&mut self) -> Result<(), XmlError> {
-        let b = self.bytes();
         let start = self.pos;
-        let mut plain = true;
-        let mut i = start;
-        while let Some(&c) = b.get(i) {
-            if c == b'<' {
-                break;
-            }
-            // `&`, CR and bytes that may start a character XML forbids need
-            // the careful path.
-            plain &= !(c == b'&' || c == b'\r' || (c < 0x20 && c != b'\t' && c != b'\n') || c == 0xEF);
-            i += 1;
-        }
-        self.pos = i;
-        if start == i {
+        let end = self.src[start..].find('<').map_or(self.src.len(), |i| start + i);
+        self.pos = end;
+        if start == end {
             return Ok(());
         }
-        let raw = &self.src[start..i];
+        let raw = &self.src[start..end];
         let Some((el, _, _)) = self.open.last_mut() else {
             // Only whitespace may stand outside the root element.
             return if raw.bytes().all(is_space) { Ok(()) } else { Err(Trailing) };
         };
-        with_text(el, |out| {
-            if plain {
-                out.push_str(raw);
-                Ok(())
-            } else {
-                decode(raw, out, false)
-            }
-        })
+        with_text(el, |out| decode(raw, out, false))
     }
 
     /// `<!--…-->`, `<![CDATA[…]]>`, `<!DOCTYPE`: the cursor is on `<`.
@@ -343,7 +325,8 @@ impl<'a> Parser<'a> {
         if prefix == "xml" {
             return Some(NS_XML);
         }
-        self.decls.iter().rev().find(|(p, _)| *p == prefix).map(|(_, u)| u.as_str())
+        // (Lengths first: most lookups are for the default namespace, "".)
+        self.decls.iter().rev().find(|(p, _)| p.len() == prefix.len() && *p == prefix).map(|(_, u)| u.as_str())
     }
 
     fn pop_decls(&mut self, n: usize) {
@@ -365,7 +348,7 @@ fn with_text(el: &mut Element, f: impl FnOnce(&mut String) -> Result<(), XmlErro
     match el.children.last_mut() {
         Some(Node::Text(t)) => f(t),
         _ => {
-            let mut t = String::new();
+            let mut t = String::with_capacity(64);
             f(&mut t)?;
             el.children.push(Node::Text(t));
             Ok(())
@@ -389,56 +372,59 @@ fn normalize_eol(raw: &str, out: &mut String) {
 
 /// Text or an attribute value with references resolved, line ends
 /// normalized (and, in attributes, literal whitespace turned into spaces).
+/// One pass over the bytes; runs without markup are copied whole.
 fn decode(raw: &str, out: &mut String, attr: bool) -> Result<(), XmlError> {
-    let mut rest = raw;
-    loop {
-        let Some(i) = rest.find(|c: char| c == '&' || c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}') else {
-            out.push_str(rest);
-            return Ok(());
-        };
-        out.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or('&');
-        rest = &rest[i + c.len_utf8()..];
-        match c {
-            '&' => {
-                let end = rest.find(';').ok_or(Malformed)?;
-                out.push(entity(&rest[..end])?);
-                rest = &rest[end + 1..];
-            }
-            '\r' => {
-                rest = rest.strip_prefix('\n').unwrap_or(rest);
-                out.push(if attr { ' ' } else { '\n' });
-            }
-            '\t' | '\n' if attr => out.push(' '),
-            '\t' | '\n' => out.push(c),
-            _ => return Err(Malformed),
+    let b = raw.as_bytes();
+    let (mut from, mut i) = (0, 0);
+    while let Some(&c) = b.get(i) {
+        // Everything else is plain text (bytes from 0x80 on are parts of
+        // characters; only U+FFFE and U+FFFF, EF BF BE/BF, are not allowed).
+        if !(c == b'&' || c < 0x20 || c == 0xEF) {
+            i += 1;
+            continue;
         }
+        let (replace, len) = match c {
+            b'&' => {
+                let end = b[i + 1..].iter().position(|&x| x == b';').ok_or(Malformed)?;
+                (Some(entity(&b[i + 1..i + 1 + end])?), end + 2)
+            }
+            b'\r' => (Some(if attr { ' ' } else { '\n' }), if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 }),
+            b'\t' | b'\n' if attr => (Some(' '), 1),
+            b'\t' | b'\n' => (None, 1),
+            0xEF if b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) => return Err(Malformed),
+            0xEF => (None, 1),
+            _ => return Err(Malformed),
+        };
+        if let Some(r) = replace {
+            out.push_str(&raw[from..i]);
+            out.push(r);
+            from = i + len;
+        }
+        i += len;
     }
+    out.push_str(&raw[from..]);
+    Ok(())
 }
 
-fn entity(name: &str) -> Result<char, XmlError> {
-    let (digits, radix) = match name.strip_prefix('#') {
-        None => {
-            return match name {
-                "lt" => Ok('<'),
-                "gt" => Ok('>'),
-                "amp" => Ok('&'),
-                "apos" => Ok('\''),
-                "quot" => Ok('"'),
-                "" => Err(Malformed),
-                _ if name.bytes().all(is_name_byte) => Err(UnknownEntity),
-                _ => Err(Malformed),
-            }
-        }
-        Some(hex) if hex.starts_with('x') => (&hex[1..], 16),
-        Some(dec) => (dec, 10),
+fn entity(name: &[u8]) -> Result<char, XmlError> {
+    let (digits, radix) = match name {
+        b"lt" => return Ok('<'),
+        b"gt" => return Ok('>'),
+        b"amp" => return Ok('&'),
+        b"quot" => return Ok('"'),
+        b"apos" => return Ok('\''),
+        [b'#', b'x', hex @ ..] => (hex, 16),
+        [b'#', dec @ ..] => (dec, 10),
+        [] => return Err(Malformed),
+        _ if name.iter().all(|&b| is_name_byte(b)) => return Err(UnknownEntity),
+        _ => return Err(Malformed),
     };
     if digits.is_empty() || digits.len() > 8 {
         return Err(BadCharRef);
     }
     let mut n: u32 = 0;
-    for d in digits.chars() {
-        n = n * radix + d.to_digit(radix).ok_or(BadCharRef)?;
+    for &d in digits {
+        n = n * radix + (d as char).to_digit(radix).ok_or(BadCharRef)?;
     }
     char::from_u32(n).filter(|c| is_xml_char(*c)).ok_or(BadCharRef)
 }
