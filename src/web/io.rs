@@ -7,7 +7,13 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     /// `parent.postMessage(msg, origin)`.
     #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn post(msg: &str, origin: &str);
+    pub fn post_to(msg: &str, origin: &str);
+    /// Where `post` goes from now on.
+    #[wasm_bindgen(js_namespace = tunnelIO)]
+    pub fn target(origin: &str);
+    /// `parent.postMessage(msg, target)`.
+    #[wasm_bindgen(js_namespace = tunnelIO)]
+    pub fn post(msg: &str);
     /// A WebSocket with subprotocol `xmpp`, reporting as `conn`; false if
     /// the browser refused the URL outright.
     #[wasm_bindgen(js_namespace = tunnelIO)]

@@ -36,6 +36,12 @@ pub struct Shell {
     parent: parent::ParentLink,
     deferred: VecDeque<Deferred>,
     own_origin: String,
+    /// The deadline the page's timer is armed for. Deadlines move on with
+    /// every frame (ping timing restarts on activity), so a later one is not
+    /// armed at once: the earlier timer fires, finds nothing due, and the
+    /// timer is armed again. That keeps a timer message per frame off the
+    /// receive path.
+    armed: Option<Millis>,
 }
 
 /// How the page reports a window message it did not hand over.
@@ -60,6 +66,7 @@ impl Shell {
             parent,
             deferred: VecDeque::new(),
             own_origin: origin.into(),
+            armed: None,
         };
         shell.run(|t, now| t.start(now));
         shell
@@ -123,6 +130,7 @@ impl Shell {
     }
 
     pub fn timeout(&mut self) {
+        self.armed = None;
         self.run(|t, now| t.handle_timeout(now));
     }
 
@@ -146,8 +154,14 @@ impl Shell {
                 None => break,
             }
         }
-        let delay = self.tunnel.poll_timeout().map_or(-1, |d| d.saturating_sub(now()).min(i32::MAX as Millis) as i32);
-        io::arm(delay);
+        match self.tunnel.poll_timeout() {
+            Some(d) if self.armed.is_none_or(|a| d < a) => {
+                self.armed = Some(d);
+                io::arm(d.saturating_sub(now()).min(i32::MAX as Millis) as i32);
+            }
+            // Nothing to wait for: an armed timer may fire; it finds nothing due.
+            _ => {}
+        }
     }
 
     fn execute(&mut self, o: Output) {

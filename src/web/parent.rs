@@ -28,21 +28,22 @@ impl ParentLink {
         ParentLink { verified: None, candidates }
     }
 
-    /// The origin of a message the shell accepted.
+    /// The origin of a message the shell accepted: from now on the page
+    /// posts there (it keeps the origin, so that it is not copied out of
+    /// wasm memory with every event).
     pub fn verified(&mut self, origin: &str) {
         if self.verified.as_deref() != Some(origin) {
             self.verified = Some(origin.into());
+            io::target(origin);
         }
     }
 
     pub fn post(&self, msg: &str) {
-        match &self.verified {
-            Some(o) => io::post(msg, o),
-            None => {
-                for o in &self.candidates {
-                    io::post(msg, o);
-                }
-            }
+        if self.verified.is_some() {
+            return io::post(msg);
+        }
+        for o in &self.candidates {
+            io::post_to(msg, o);
         }
     }
 }

@@ -7,12 +7,14 @@
 import init, { Shell } from "./tunnel.js";
 
 const up = window.parent, sockets = new Map(), requests = new Map();
-let shell, maxParent = 0, maxFrame = 0, maxBody = 0, worker, handle;
+let shell, maxParent = 0, maxFrame = 0, maxBody = 0, worker, handle, target;
 const forget = (x) => { x.onload = x.onerror = null; x.abort(); };
 const tick = () => shell?.timeout();
 
 globalThis.tunnelIO = {
-  post: (msg, origin) => up.postMessage(msg, origin),
+  post_to: (msg, origin) => up.postMessage(msg, origin),
+  target: (origin) => { target = origin; },
+  post: (msg) => up.postMessage(msg, target),
   open(conn, url) {
     let ws;
     try { ws = new WebSocket(url, "xmpp"); } catch { return false; }
