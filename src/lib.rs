@@ -2,7 +2,8 @@
 //! sans-IO core (no I/O, no clock) that the browser shell in `web` drives;
 //! docs/architecture.md has the map.
 #![cfg_attr(feature = "bundle", no_std)]
-// unsafe only in the bundle's allocator (web/bundle.rs), which must be.
+// unsafe only where the browser bundle meets wasm itself: its exports,
+// imports and allocator (src/web/ffi.rs, io.rs, bundle.rs).
 #![deny(unsafe_code)]
 
 extern crate alloc;
@@ -15,5 +16,5 @@ pub mod transport;
 pub mod tunnel;
 pub mod xml;
 pub mod xmpp;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "bundle"))]
 pub mod web;

@@ -1,44 +1,87 @@
-//! What the tunnel page's JavaScript provides (`globalThis.tunnelIO`, set
-//! before `Shell.start`): thin wrappers over browser APIs, no decisions.
+//! What the tunnel page's JavaScript provides (the import object `io` in
+//! www/tunnel/shell.js): thin wrappers over browser APIs, no decisions.
+//! Strings go out as (pointer, length) of UTF-8 in wasm memory, which the
+//! page decodes before the call returns.
+#![allow(unsafe_code)]
 
-use wasm_bindgen::prelude::*;
+mod raw {
+    #[link(wasm_import_module = "io")]
+    extern "C" {
+        pub fn post_to(msg: *const u8, msg_len: usize, origin: *const u8, origin_len: usize);
+        pub fn target(origin: *const u8, len: usize);
+        pub fn post(msg: *const u8, len: usize);
+        pub fn open(conn: u32, url: *const u8, len: usize) -> u32;
+        pub fn send(conn: u32, data: *const u8, len: usize);
+        pub fn http(conn: u32, rid: f64, url: *const u8, url_len: usize, body: *const u8, body_len: usize) -> u32;
+        pub fn abort(conn: u32, rid: f64);
+        pub fn close(conn: u32);
+        pub fn log(line: *const u8, len: usize);
+        pub fn arm(ms: i32);
+        pub fn now() -> f64;
+        pub fn random(buf: *mut u8, len: usize);
+    }
+}
 
-#[wasm_bindgen]
-extern "C" {
-    /// `parent.postMessage(msg, origin)`.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn post_to(msg: &str, origin: &str);
-    /// Where `post` goes from now on.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn target(origin: &str);
-    /// `parent.postMessage(msg, target)`.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn post(msg: &str);
-    /// A WebSocket with subprotocol `xmpp`, reporting as `conn`; false if
-    /// the browser refused the URL outright.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn open(conn: u32, url: &str) -> bool;
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn send(conn: u32, data: &str);
-    /// POSTs a BOSH body, replacing an earlier request with the same
-    /// (conn, rid); false if the browser refused it outright.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn http(conn: u32, rid: f64, url: &str, body: &str) -> bool;
-    /// Stops waiting for a request; it reports nothing afterwards.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn abort(conn: u32, rid: f64);
-    /// Closes the socket and aborts the requests of `conn`, silently.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn close(conn: u32);
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn log(line: &str);
-    /// Fires `Shell.timeout` once after `ms`, replacing what was armed; -1 disarms.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn arm(ms: i32);
-    /// `performance.now()`.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn now() -> f64;
-    /// `crypto.getRandomValues`.
-    #[wasm_bindgen(js_namespace = tunnelIO)]
-    pub fn random(buf: &mut [u8]);
+// SAFETY (every call below): the page's functions read (or, for `random`,
+// write) exactly the given ranges of our memory, synchronously, and never
+// call back into the module.
+
+/// `parent.postMessage(msg, origin)`.
+pub fn post_to(msg: &str, origin: &str) {
+    unsafe { raw::post_to(msg.as_ptr(), msg.len(), origin.as_ptr(), origin.len()) }
+}
+
+/// Where `post` goes from now on.
+pub fn target(origin: &str) {
+    unsafe { raw::target(origin.as_ptr(), origin.len()) }
+}
+
+/// `parent.postMessage(msg, target)`.
+pub fn post(msg: &str) {
+    unsafe { raw::post(msg.as_ptr(), msg.len()) }
+}
+
+/// A WebSocket with subprotocol `xmpp`, reporting as `conn`; false if the
+/// browser refused the URL outright.
+pub fn open(conn: u32, url: &str) -> bool {
+    unsafe { raw::open(conn, url.as_ptr(), url.len()) != 0 }
+}
+
+pub fn send(conn: u32, data: &str) {
+    unsafe { raw::send(conn, data.as_ptr(), data.len()) }
+}
+
+/// POSTs a BOSH body, replacing an earlier request with the same
+/// (conn, rid); false if the browser refused it outright.
+pub fn http(conn: u32, rid: f64, url: &str, body: &str) -> bool {
+    unsafe { raw::http(conn, rid, url.as_ptr(), url.len(), body.as_ptr(), body.len()) != 0 }
+}
+
+/// Stops waiting for a request; it reports nothing afterwards.
+pub fn abort(conn: u32, rid: f64) {
+    unsafe { raw::abort(conn, rid) }
+}
+
+/// Closes the socket and aborts the requests of `conn`, silently.
+pub fn close(conn: u32) {
+    unsafe { raw::close(conn) }
+}
+
+pub fn log(line: &str) {
+    unsafe { raw::log(line.as_ptr(), line.len()) }
+}
+
+/// Calls `tunnel_timeout` once after `ms`, replacing what was armed.
+pub fn arm(ms: i32) {
+    unsafe { raw::arm(ms) }
+}
+
+/// `performance.now()`.
+pub fn now() -> f64 {
+    unsafe { raw::now() }
+}
+
+/// `crypto.getRandomValues`.
+pub fn random(buf: &mut [u8]) {
+    unsafe { raw::random(buf.as_mut_ptr(), buf.len()) }
 }

@@ -6,11 +6,11 @@
 //! one: a message counts only if `event.source` is `window.parent`; the
 //! origin allow-list is applied here (spec §4.1).
 //!
-//! Why not web-sys: the bindings, closures and their JavaScript glue came to
-//! more bytes than the whole protocol core (docs/architecture.md).
+//! Why not web-sys or wasm-bindgen: their bindings and generated glue came
+//! to more bytes than they saved (docs/architecture.md).
 
-#[cfg(feature = "bundle")]
 mod bundle;
+mod ffi;
 mod io;
 mod parent;
 
@@ -19,7 +19,6 @@ use crate::prelude::*;
 use crate::transport::bosh::BODY_FACTOR;
 use crate::tunnel::{Millis, Output, Tunnel};
 use alloc::collections::VecDeque;
-use wasm_bindgen::prelude::*;
 
 /// Transport failures that happened while outputs were being carried out
 /// (a constructor that throws), fed in afterwards.
@@ -28,9 +27,8 @@ enum Deferred {
     PostFailed(u32, u64),
 }
 
-/// The tunnel page's one object: created by `start`, then driven by the
-/// page's event handlers.
-#[wasm_bindgen]
+/// The tunnel page's one object: created by `tunnel_start`, then driven by
+/// the page's event handlers through the exports in `ffi.rs`.
 pub struct Shell {
     tunnel: Tunnel,
     parent: parent::ParentLink,
@@ -48,15 +46,14 @@ pub struct Shell {
 const PARENT_OK: u32 = 0;
 const PARENT_NOT_STRING: u32 = 1;
 
-#[wasm_bindgen]
 impl Shell {
     /// `config`: the text of `config.json` (undefined when absent or
     /// unreadable); `href` and `origin` of the tunnel page; the embedder's
     /// origin where the browser tells it (`location.ancestorOrigins[0]`, or
     /// ""), and `document.referrer`.
-    pub fn start(config: Option<String>, href: &str, origin: &str, ancestor: &str, referrer: &str) -> Shell {
+    pub fn start(config: Option<&str>, href: &str, origin: &str, ancestor: &str, referrer: &str) -> Shell {
         let (cfg, problems) = match config {
-            Some(t) => Config::parse(&t),
+            Some(t) => Config::parse(t),
             None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
         };
         let parent = parent::ParentLink::new(&cfg, origin, ancestor, referrer);
@@ -72,19 +69,17 @@ impl Shell {
         shell
     }
 
-    /// The longest parent message (in UTF-16 units) worth copying in: the
-    /// page drops longer ones before they reach wasm memory.
-    pub fn max_parent(&self) -> u32 {
-        self.tunnel.config().max_parent_message_bytes as u32
-    }
-
-    /// The same for a WebSocket frame; a BOSH body may be `BODY_FACTOR` times it.
-    pub fn max_frame(&self) -> u32 {
-        self.tunnel.config().max_stanza_bytes as u32
-    }
-
-    pub fn max_body(&self) -> u32 {
-        self.tunnel.config().max_stanza_bytes.saturating_mul(BODY_FACTOR) as u32
+    /// What the page drops before copying it in (in UTF-16 units, each at
+    /// least one byte): 0 a parent message, 1 a WebSocket frame, 2 a BOSH
+    /// body (`BODY_FACTOR` frames).
+    pub fn limit(&self, which: u32) -> u32 {
+        let c = self.tunnel.config();
+        let n = match which {
+            0 => c.max_parent_message_bytes,
+            1 => c.max_stanza_bytes,
+            _ => c.max_stanza_bytes.saturating_mul(BODY_FACTOR),
+        };
+        n.min(u32::MAX as usize) as u32
     }
 
     /// A message from `window.parent` (the page checked `event.source`).
@@ -137,9 +132,7 @@ impl Shell {
     pub fn unload(&mut self) {
         self.run(|t, now| t.handle_unload(now));
     }
-}
 
-impl Shell {
     /// Runs one input against the tunnel, then carries out every output and
     /// re-arms the single timer.
     fn run(&mut self, input: impl FnOnce(&mut Tunnel, Millis)) {

@@ -1,23 +1,54 @@
 // The browser half of the shell (the Rust half is src/web/): it owns the
 // WebSocket, XMLHttpRequest, timer and window listeners, hands every event to
-// the wasm Shell and does what it is told. Its one check of its own: a
-// message counts only if it comes from window.parent; the Shell applies the
+// the wasm module and does what it is told. Its one check of its own: a
+// message counts only if it comes from window.parent; the module applies the
 // origin allow-list of config.json (missing: the tunnel's own origin only).
-// The wasm-bindgen glue (build.sh bundles the two into tunnel.js).
-import init, { Shell } from "./tunnel.js";
+// Strings cross as UTF-8 in wasm memory: in through the module's input
+// buffer (src/web/ffi.rs), out as (pointer, length) to the `io` functions.
 
 const up = window.parent, sockets = new Map(), requests = new Map();
-let shell, maxParent = 0, maxFrame = 0, maxBody = 0, worker, handle, target;
+const encoder = new TextEncoder(), decoder = new TextDecoder();
+let wasm, bytes = new Uint8Array(0), maxParent = 0, maxFrame = 0, maxBody = 0, worker, handle, target;
 const forget = (x) => { x.onload = x.onerror = null; x.abort(); };
-const tick = () => shell?.timeout();
 
-globalThis.tunnelIO = {
-  post_to: (msg, origin) => up.postMessage(msg, origin),
-  target: (origin) => { target = origin; },
-  post: (msg) => up.postMessage(msg, target),
-  open(conn, url) {
+// The memory's bytes (a new view once it has grown).
+const mem = () => bytes.buffer === wasm.memory.buffer ? bytes : (bytes = new Uint8Array(wasm.memory.buffer));
+const str = (p, n) => decoder.decode(mem().subarray(p, p + n));
+// Writes strings into the input buffer; returns their UTF-8 lengths.
+function put(...s) {
+  let room = 0;
+  for (const x of s) room += x.length * 3;
+  let p = wasm.tunnel_input(room);
+  const m = mem();
+  return s.map((x) => {
+    const n = encoder.encodeInto(x, m.subarray(p, p + x.length * 3)).written;
+    p += n;
+    return n;
+  });
+}
+// The same for one string, on the receive path.
+function put1(x) {
+  const n = x.length * 3, p = wasm.tunnel_input(n);
+  return encoder.encodeInto(x, mem().subarray(p, p + n)).written;
+}
+const shell = {
+  opened: (conn, protocol) => wasm.tunnel_opened(conn, put1(protocol)),
+  message: (conn, text) => wasm.tunnel_message(conn, put1(text)),
+  oversized: (conn) => wasm.tunnel_oversized(conn),
+  closed: (conn, code) => wasm.tunnel_closed(conn, code),
+  http: (conn, rid, status, body) => wasm.tunnel_http(conn, rid, status, put1(body)),
+  parent: (origin, data, problem) => wasm.tunnel_parent(...put(origin, data), problem),
+};
+const tick = () => wasm?.tunnel_timeout();
+
+const io = {
+  post_to: (m, n, o, k) => up.postMessage(str(m, n), str(o, k)),
+  target: (o, k) => { target = str(o, k); },
+  post: (m, n) => up.postMessage(str(m, n), target),
+  open(conn, p, n) {
+    const url = str(p, n);
     let ws;
-    try { ws = new WebSocket(url, "xmpp"); } catch { return false; }
+    try { ws = new WebSocket(url, "xmpp"); } catch { return 0; }
     ws.onopen = () => shell.opened(conn, ws.protocol);
     // Lengths are checked before a frame is copied into wasm memory; a
     // binary frame arrives as "" (RFC 7395 allows only text).
@@ -25,11 +56,11 @@ globalThis.tunnelIO = {
       : data.length > maxFrame ? shell.oversized(conn) : shell.message(conn, data);
     ws.onclose = (e) => { sockets.delete(conn); shell.closed(conn, e.code); };
     sockets.set(conn, ws);
-    return true;
+    return 1;
   },
-  send(conn, data) { try { sockets.get(conn)?.send(data); } catch {} },
-  http(conn, rid, url, body) {
-    const key = conn + ":" + rid, x = new XMLHttpRequest();
+  send(conn, p, n) { try { sockets.get(conn)?.send(str(p, n)); } catch {} },
+  http(conn, rid, u, n, b, k) {
+    const key = conn + ":" + rid, x = new XMLHttpRequest(), url = str(u, n), body = str(b, k);
     const old = requests.get(key);
     if (old) forget(old);
     const done = (status, text) => { requests.delete(key); shell.http(conn, rid, status, text); };
@@ -39,9 +70,9 @@ globalThis.tunnelIO = {
       x.open("POST", url);
       x.setRequestHeader("Content-Type", "text/xml; charset=utf-8");
       x.send(body);
-    } catch { return false; }
+    } catch { return 0; }
     requests.set(key, x);
-    return true;
+    return 1;
   },
   abort(conn, rid) {
     const key = conn + ":" + rid, x = requests.get(key);
@@ -52,7 +83,7 @@ globalThis.tunnelIO = {
     if (ws) { sockets.delete(conn); ws.onopen = ws.onmessage = ws.onclose = null; ws.close(); }
     for (const [key, x] of requests) if (key.startsWith(conn + ":")) { requests.delete(key); forget(x); }
   },
-  log: (line) => console.log(line),
+  log: (p, n) => console.log(str(p, n)),
   // Hidden iframes' timers are throttled (to one wake-up a minute, after a
   // while) but a dedicated worker's are not, so the one timer runs in a tiny
   // worker; where a CSP forbids blob: workers, it falls back to setTimeout.
@@ -62,7 +93,7 @@ globalThis.tunnelIO = {
     if (ms >= 0) handle = setTimeout(tick, ms);
   },
   now: () => performance.now(),
-  random: (buf) => crypto.getRandomValues(buf),
+  random: (p, n) => crypto.getRandomValues(mem().subarray(p, p + n)),
 };
 
 try {
@@ -76,17 +107,22 @@ try {
 } catch { worker = null; }
 
 addEventListener("message", (e) => {
-  if (e.source !== up || !shell) return;
+  if (e.source !== up || !maxParent) return;
   const d = e.data;
   if (typeof d != "string") shell.parent(e.origin, "", 1);
   else if (d.length > maxParent) shell.parent(e.origin, "", 2);
   else shell.parent(e.origin, d, 0);
 });
-addEventListener("pagehide", () => shell?.unload());
+addEventListener("pagehide", () => wasm?.tunnel_unload());
 
 const config = fetch("config.json", { cache: "no-store" }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
-const [text] = await Promise.all([config, init()]);
-shell = Shell.start(text, location.href, location.origin, location.ancestorOrigins?.[0] ?? "", document.referrer);
-maxParent = shell.max_parent();
-maxFrame = shell.max_frame();
-maxBody = shell.max_body();
+// Streaming compilation where the server labels the file application/wasm.
+const module = WebAssembly.instantiateStreaming(fetch("tunnel_bg.wasm"), { io })
+  .catch(() => fetch("tunnel_bg.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, { io })));
+const [text, { instance }] = await Promise.all([config, module]);
+wasm = instance.exports;
+wasm.tunnel_start(text !== undefined, ...put(text ?? "", location.href, location.origin,
+  location.ancestorOrigins?.[0] ?? "", document.referrer));
+maxParent = wasm.tunnel_limit(0);
+maxFrame = wasm.tunnel_limit(1);
+maxBody = wasm.tunnel_limit(2);
