@@ -8,7 +8,20 @@ import { notificationStanza, sentAt } from "./notifications.mjs";
 
 const HIGH_WATER = 64 * 1024;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Waits that end early when the burst is aborted (a stalled tunnel stops
+// reading, and then the socket never drains).
+function abortable(promise, signal) {
+  if (!signal) return promise;
+  return new Promise((resolve) => {
+    const done = () => { signal.removeEventListener("abort", done); resolve(); };
+    signal.addEventListener("abort", done);
+    promise.then(done, done);
+  });
+}
+const sleep = (ms, signal) => {
+  let timer;
+  return abortable(new Promise((r) => { timer = setTimeout(r, ms); }), signal).finally(() => clearTimeout(timer));
+};
 
 /**
  * blast(session, { first, n, mode: "burst"|"paced", rate, signal })
@@ -25,7 +38,7 @@ export async function blast(session, { first, n, mode = "burst", rate = 1000, si
       if (ws.readyState !== ws.OPEN) { error = "socket closed"; break; }
       if (mode === "paced") {
         const wait = t0 + i * interval - performance.now();
-        if (wait >= 1) await sleep(wait); // Node timers have 1 ms steps; a late tick catches up
+        if (wait >= 1) await sleep(wait, signal); // Node timers have 1 ms steps; a late tick catches up
       }
       const stanza = notificationStanza(first + i, sentAt(), jid);
       if (ws.bufferedAmount < HIGH_WATER) {
@@ -34,7 +47,7 @@ export async function blast(session, { first, n, mode = "burst", rate = 1000, si
         waits++;
         maxBuffered = Math.max(maxBuffered, ws.bufferedAmount);
         // The callback fires once this frame (and so all before it) is written out.
-        await new Promise((resolve) => ws.send(stanza, resolve));
+        await abortable(new Promise((resolve) => ws.send(stanza, resolve)), signal);
       }
       sent++;
     }
