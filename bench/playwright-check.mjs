@@ -6,6 +6,13 @@ import { chromium } from "playwright-core";
 import { CHROMIUM, BENCH_ARGS } from "./chromium.mjs";
 import { RESOURCES } from "./account.mjs";
 
+let open = null; // the Playwright browser while the check runs, for closePlaywright()
+
+/** Closes the check's browser if it is still open (the runner's clean-up on failure or Ctrl-C). */
+export async function closePlaywright() {
+  await open?.close().catch(() => {});
+}
+
 export async function playwrightCheck(server, { n, rounds, iframeStyle, stallMs, roundTimeoutMs }, progress) {
   const t0 = Date.now();
   const run = server.beginRun({
@@ -16,6 +23,7 @@ export async function playwrightCheck(server, { n, rounds, iframeStyle, stallMs,
   }, { onProgress: progress });
   server.setBrowserPid(null); // no CPU figures here: Playwright does not hand out the browser's PID
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: BENCH_ARGS });
+  open = browser;
   try {
     const page = await browser.newPage();
     await page.goto(server.parentUrl(run.id));
@@ -24,5 +32,6 @@ export async function playwrightCheck(server, { n, rounds, iframeStyle, stallMs,
     return { report, seconds: (Date.now() - t0) / 1000 };
   } finally {
     await browser.close();
+    open = null;
   }
 }

@@ -13,7 +13,7 @@ import { startBenchServer } from "./server.mjs";
 import { launchChromium } from "./chromium.mjs";
 import { RESOURCES } from "./account.mjs";
 import { machineInfo, summarize, printReport, gzipSizes } from "./report.mjs";
-import { playwrightCheck } from "./playwright-check.mjs";
+import { playwrightCheck, closePlaywright } from "./playwright-check.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -61,6 +61,7 @@ let server, browser, exitCode = 1;
 
 async function cleanup() {
   await browser?.stop().catch(() => {});
+  await closePlaywright();
   await server?.stop().catch(() => {});
 }
 for (const sig of ["SIGINT", "SIGTERM"]) {
