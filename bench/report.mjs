@@ -72,18 +72,21 @@ function memory(report, key, n) {
   const probes = report.probes ?? [];
   if (!probes.length) return null;
   const base = probes[0];
-  let js = 0, rounds = 0, last = base;
+  let rounds = 0, last = base;
+  const perBurst = [];
   for (let i = 1; i < probes.length; i++) {
     if (probes[i].label.startsWith(`after ${key} burst`)) {
-      js += probes[i].frames[key].jsHeap - probes[i - 1].frames[key].jsHeap;
+      perBurst.push(probes[i].frames[key].jsHeap - probes[i - 1].frames[key].jsHeap);
       rounds++;
       last = probes[i];
     }
   }
+  const js = sum(perBurst);
   const wasm = last.frames[key].wasm - base.frames[key].wasm;
   return {
     events: rounds * n,
     jsGrowth: js,
+    jsGrowthPerBurst: perBurst,
     wasmGrowth: wasm,
     growth: js + wasm,
     baseline: { jsHeap: base.frames[key].jsHeap, wasm: base.frames[key].wasm, wasmMemories: base.frames[key].wasmMemories },
@@ -185,7 +188,7 @@ export function summarize({ machine, opts, report, browserCmdline, playwright, t
     failures,
     warnings,
     durationS,
-    raw: { cold: report.cold, connect: report.connect, probes: report.probes, rounds: report.rounds, userAgent: report.userAgent },
+    raw: { settleProbes: report.settleProbes, cold: report.cold, connect: report.connect, probes: report.probes, rounds: report.rounds, userAgent: report.userAgent },
   };
 }
 
@@ -240,9 +243,12 @@ export function printReport(res) {
   out.push("  connect: median of fresh iframes (HTTP revalidated, code caches warm); (cold): the first load. Latency: parent receive time − send");
   out.push("  timestamp; bursts saturate the path, so their latency is mostly queueing. CPU: all renderer processes (parent + tunnels) per 1000 events.");
   out.push("  memory: JS heap (after gc) growth over the tunnel's own bursts + its WebAssembly memory growth; gzip: html + js + wasm, level 9.");
-  for (const k of ["incumbent", "ours"]) {
+  for (const k of ["ceiling", "incumbent", "ours"]) {
     const mm = t[k].memory;
-    if (mm) out.push(`  ${k} memory: JS heap ${kb(mm.jsGrowth)}, wasm ${kb(mm.wasmGrowth)} (wasm ${num(mm.baseline.wasm / 1024)} KB in ${mm.baseline.wasmMemories} memories at baseline)`);
+    if (!mm) continue;
+    const later = mm.jsGrowthPerBurst.slice(1);
+    out.push(`  ${k.padEnd(9)} memory ${kb(mm.growth)} = JS heap ${kb(mm.jsGrowth)} (first burst ${kb(mm.jsGrowthPerBurst[0])}` +
+      `${later.length ? `, ${later.length > 1 ? `bursts 2–${later.length + 1}` : "burst 2"} ${kb(sum(later))}` : ""}) + wasm ${kb(mm.wasmGrowth)} (${num(mm.baseline.wasm / 1024)} KB in ${mm.baseline.wasmMemories} memories at baseline)`);
   }
   out.push("");
   const o = t.ours, i = t.incumbent;
