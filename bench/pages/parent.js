@@ -45,6 +45,7 @@ class Frame {
     this.resource = resource;
     this.jid = `${USER}@${DOMAIN}/${resource}`;
     this.control = [];
+    this.controlAt = []; // arrival times (performance.now()) of the control messages
     this.waiters = new Set();
     this.probes = new Map();
     this.round = null;
@@ -71,7 +72,8 @@ class Frame {
       }
       if (data.startsWith("13|")) return void logs.push({ tunnel: this.key, resource: this.resource, text: data.slice(3) });
       this.control.push(data);
-      for (const w of this.waiters) if (w.pred(data)) { this.waiters.delete(w); w.resolve(data); }
+      this.controlAt.push(performance.now());
+      for (const w of this.waiters) if (w.pred(data)) { this.waiters.delete(w); w.resolve(this.control.length - 1); }
     } else if (data && data.benchProbe === "memory") {
       this.probes.get(data.id)?.(data);
     }
@@ -103,12 +105,13 @@ class Frame {
     r.tLast = t;
     if (r.unique === r.n) r.resolve();
   }
-  /** The first control message (already received or to come) matching `pred`. */
+  /** The first control message (already received or to come) matching `pred`: { data, at }. */
   waitFor(pred, what, timeoutMs = plan.stepTimeoutMs) {
-    const found = this.control.find(pred);
-    if (found !== undefined) return Promise.resolve(found);
+    const entry = (i) => ({ data: this.control[i], at: this.controlAt[i] });
+    const found = this.control.findIndex(pred);
+    if (found >= 0) return Promise.resolve(entry(found));
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: (d) => { clearTimeout(timer); resolve(d); } };
+      const w = { pred, resolve: (i) => { clearTimeout(timer); resolve(entry(i)); } };
       const timer = setTimeout(() => {
         this.waiters.delete(w);
         reject(new Error(`${this.key} (${this.resource}): no ${what} within ${timeoutMs} ms; it posted: ${JSON.stringify(this.control)}`));
@@ -154,17 +157,17 @@ addEventListener("message", (e) => {
 async function openTunnel(spec, resource, subscribe) {
   const t0 = performance.now();
   const f = new Frame(spec, resource);
-  await f.waitFor((m) => m === "4|loaded", "4|loaded");
-  const loadedMs = performance.now() - t0;
+  const loaded = await f.waitFor((m) => m === "4|loaded", "4|loaded");
+  const loadedMs = loaded.at - t0;
   f.send(`3|${resource}`);
   if (!f.raw) f.send(`1|${USER}`, `5|${DOMAIN}`, `6|${PUBSUB}`, `2|${PASSWORD}`);
   const status = await f.waitFor((m) => /^4\|(connected|unauthorized|conflict|disconnected)$/.test(m), "4|connected");
-  if (status !== "4|connected") throw new Error(`${spec.key}: ${status} instead of 4|connected; it posted: ${JSON.stringify(f.control)}`);
-  const connectMs = performance.now() - t0;
+  if (status.data !== "4|connected") throw new Error(`${spec.key}: ${status.data} instead of 4|connected; it posted: ${JSON.stringify(f.control)}`);
+  const connectMs = status.at - t0;
   if (subscribe) {
     f.send(`7|${NODE}`);
     const reply = await f.waitFor((m) => m.startsWith("7|"), "7| reply");
-    if (reply !== `7|${NODE}`) throw new Error(`${spec.key}: subscribe failed: ${reply}`);
+    if (reply.data !== `7|${NODE}`) throw new Error(`${spec.key}: subscribe failed: ${reply.data}`);
   }
   return { f, loadedMs, connectMs };
 }
