@@ -66,35 +66,53 @@ impl HashAlg {
     pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
         let mut h = Hasher::new(self);
         h.update(data);
-        h.finish()
+        h.finish().to_vec()
     }
 
     pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
         let mut m = Hmac::new(self, key);
         m.inner.update(data);
-        m.finish()
+        m.finish().to_vec()
     }
 
     /// PBKDF2 with HMAC as PRF and dkLen = hash length, i.e. only block 1 (`Hi()` of
     /// RFC 5802). `iterations` must be >= 1; 0 is treated as 1.
     pub(crate) fn pbkdf2(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
         // Key once, then copy the keyed state per round: the ipad/opad blocks are
-        // hashed a single time instead of on every one of the iterations.
+        // hashed a single time instead of on every one of the iterations. No
+        // allocation in the loop: it runs thousands of times during a login.
         let prf = Hmac::new(self, password);
         let mut m = prf.clone();
         m.inner.update(salt);
         m.inner.update(&1u32.to_be_bytes());
         let mut u = m.finish();
-        let mut out = u.clone();
+        let mut out = u;
         for _ in 1..iterations {
             let mut m = prf.clone();
-            m.inner.update(&u);
+            m.inner.update(u.as_ref());
             u = m.finish();
-            for (o, x) in out.iter_mut().zip(&u) {
+            for (o, x) in out.bytes.iter_mut().zip(u.as_ref()) {
                 *o ^= x;
             }
         }
-        out
+        out.to_vec()
+    }
+}
+
+/// A digest, without allocating.
+#[derive(Clone, Copy)]
+struct Digest {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Digest {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    fn to_vec(self) -> Vec<u8> {
+        self.as_ref().to_vec()
     }
 }
 
@@ -119,47 +137,45 @@ impl Hasher {
         Hasher { alg, h, buf: [0; 128], fill: 0, len: 0 }
     }
 
-    fn update(&mut self, data: &[u8]) {
+    fn update(&mut self, mut data: &[u8]) {
         self.len += data.len() as u64;
-        for &b in data {
-            self.push(b);
+        let block = self.alg.block_len();
+        while !data.is_empty() {
+            let n = (block - self.fill).min(data.len());
+            self.buf[self.fill..self.fill + n].copy_from_slice(&data[..n]);
+            self.fill += n;
+            data = &data[n..];
+            if self.fill == block {
+                self.compress();
+                self.fill = 0;
+            }
         }
     }
 
-    fn push(&mut self, b: u8) {
-        self.buf[self.fill] = b;
-        self.fill += 1;
-        if self.fill == self.alg.block_len() {
-            self.compress();
-            self.fill = 0;
-        }
-    }
-
-    fn finish(mut self) -> Vec<u8> {
+    fn finish(mut self) -> Digest {
         let bits = self.len.wrapping_mul(8);
         let block = self.alg.block_len();
         let wide = self.alg == HashAlg::Sha512;
-        // 0x80, zeros, then the bit length in the length field that ends the
-        // block (16 bytes for SHA-512, whose upper half is zero for any real
-        // input; 8 otherwise).
+        // 0x80, zeros, then the bit length at the end of the block (in a 16-byte
+        // field for SHA-512, whose upper half is zero for any real input).
         let field = if wide { 16 } else { 8 };
-        self.push(0x80);
-        while self.fill != block - field {
-            self.push(0);
+        self.buf[self.fill] = 0x80;
+        self.buf[self.fill + 1..].fill(0);
+        if self.fill + 1 > block - field {
+            self.compress();
+            self.buf.fill(0);
         }
-        for b in [0; 8].iter().take(field - 8).chain(&bits.to_be_bytes()) {
-            self.push(*b);
-        }
-        let mut out = Vec::with_capacity(64);
-        for w in self.h {
+        self.buf[block - 8..block].copy_from_slice(&bits.to_be_bytes());
+        self.compress();
+        let mut d = Digest { bytes: [0; 64], len: self.alg.output_len() };
+        for (i, w) in self.h.iter().enumerate() {
             if wide {
-                out.extend_from_slice(&w.to_be_bytes());
+                d.bytes[8 * i..8 * i + 8].copy_from_slice(&w.to_be_bytes());
             } else {
-                out.extend_from_slice(&(w as u32).to_be_bytes());
+                d.bytes[4 * i..4 * i + 4].copy_from_slice(&(*w as u32).to_be_bytes());
             }
         }
-        out.truncate(self.alg.output_len());
-        out
+        d
     }
 
     fn compress(&mut self) {
@@ -180,22 +196,21 @@ fn sha1(h: &mut [u64; 8], block: &[u8; 128]) {
     for t in 0..80 {
         w[t] = if t < 16 { be32(block, t) } else { (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1) };
     }
-    let mut s = [0u32; 5];
-    for (v, x) in s.iter_mut().zip(h.iter()) {
-        *v = *x as u32;
-    }
+    let (mut a, mut b, mut c, mut d, mut e) = (h[0] as u32, h[1] as u32, h[2] as u32, h[3] as u32, h[4] as u32);
     for (t, wt) in w.iter().enumerate() {
-        let [a, b, c, d, e] = s;
-        let (f, k) = match t / 20 {
-            0 => ((b & c) | (!b & d), 0x5A827999),
-            1 => (b ^ c ^ d, 0x6ED9EBA1),
-            2 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
-            _ => (b ^ c ^ d, 0xCA62C1D6),
+        let (f, k) = if t < 20 {
+            ((b & c) | (!b & d), 0x5A827999)
+        } else if t < 40 {
+            (b ^ c ^ d, 0x6ED9EBA1)
+        } else if t < 60 {
+            ((b & c) | (b & d) | (c & d), 0x8F1BBCDC)
+        } else {
+            (b ^ c ^ d, 0xCA62C1D6)
         };
         let tmp = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wt);
-        s = [tmp, a, b.rotate_left(30), c, d];
+        (e, d, c, b, a) = (d, c, b.rotate_left(30), a, tmp);
     }
-    for (x, v) in h.iter_mut().zip(s) {
+    for (x, v) in h.iter_mut().zip([a, b, c, d, e]) {
         *x = (*x as u32).wrapping_add(v) as u64;
     }
 }
@@ -275,18 +290,19 @@ impl Hmac {
             k[..key.len()].copy_from_slice(key);
         }
         let (mut inner, mut outer) = (Hasher::new(alg), Hasher::new(alg));
-        for &b in &k[..block] {
-            inner.push(b ^ 0x36);
-            outer.push(b ^ 0x5c);
+        let (mut ipad, mut opad) = ([0u8; 128], [0u8; 128]);
+        for i in 0..block {
+            ipad[i] = k[i] ^ 0x36;
+            opad[i] = k[i] ^ 0x5c;
         }
-        inner.len = block as u64;
-        outer.len = block as u64;
+        inner.update(&ipad[..block]);
+        outer.update(&opad[..block]);
         Hmac { inner, outer }
     }
 
-    fn finish(self) -> Vec<u8> {
+    fn finish(self) -> Digest {
         let Hmac { inner, mut outer } = self;
-        outer.update(&inner.finish());
+        outer.update(inner.finish().as_ref());
         outer.finish()
     }
 }
