@@ -24,6 +24,6 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 echo "test: infrastructure, browser and interop tests"
 # One file at a time: each starts its own servers and browser, and the
 # machines have 2 cores.
-node --test --test-concurrency=1 tests/*.test.mjs tests/browser/*.test.mjs
+node --test --test-concurrency=1 tests/*.test.mjs bench/*.test.mjs tests/browser/*.test.mjs
 
 echo "test: all done in $(( $(date +%s) - start )) s"
