@@ -103,7 +103,7 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
                 p.pos += 2;
                 let name = p.name()?;
                 p.skip_space();
-                p.expect(b'>')?;
+                p.want(b'>')?;
                 let (el, qname, pushed) = p.open.pop().ok_or(Malformed)?;
                 if qname != name {
                     return Err(Malformed);
@@ -155,7 +155,7 @@ impl<'a> Parser<'a> {
         self.src.as_bytes()
     }
 
-    fn expect(&mut self, c: u8) -> Result<(), XmlError> {
+    fn want(&mut self, c: u8) -> Result<(), XmlError> {
         if self.bytes().get(self.pos) != Some(&c) {
             return Err(if self.pos >= self.src.len() { Unclosed } else { Malformed });
         }
@@ -254,7 +254,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'/') => {
                     self.pos += 1;
-                    self.expect(b'>')?;
+                    self.want(b'>')?;
                     break true;
                 }
                 Some(_) if !spaced => return Err(Malformed),
@@ -265,7 +265,7 @@ impl<'a> Parser<'a> {
             }
             let key = self.name()?;
             self.skip_space();
-            self.expect(b'=')?;
+            self.want(b'=')?;
             self.skip_space();
             let quote = *self.bytes().get(self.pos).ok_or(Unclosed)?;
             if quote != b'\'' && quote != b'"' {
