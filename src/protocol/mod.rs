@@ -20,13 +20,7 @@ pub fn format(t: MsgType, payload: &str) -> String {
 
 /// Writes the decimal type and the separator.
 pub fn push_type(s: &mut String, t: u16) {
-    if t >= 100 {
-        s.push((b'0' + (t / 100 % 10) as u8) as char);
-    }
-    if t >= 10 {
-        s.push((b'0' + (t / 10 % 10) as u8) as char);
-    }
-    s.push((b'0' + (t % 10) as u8) as char);
+    push_decimal(s, t as u64);
     s.push('|');
 }
 

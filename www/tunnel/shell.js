@@ -31,14 +31,6 @@ function put1(x) {
   const n = x.length * 3, p = wasm.tunnel_input(n);
   return encoder.encodeInto(x, mem().subarray(p, p + n)).written;
 }
-const shell = {
-  opened: (conn, protocol) => wasm.tunnel_opened(conn, put1(protocol)),
-  message: (conn, text) => wasm.tunnel_message(conn, put1(text)),
-  oversized: (conn) => wasm.tunnel_oversized(conn),
-  closed: (conn, code) => wasm.tunnel_closed(conn, code),
-  http: (conn, rid, status, body) => wasm.tunnel_http(conn, rid, status, put1(body)),
-  parent: (origin, data, problem) => wasm.tunnel_parent(...put(origin, data), problem),
-};
 const tick = () => wasm?.tunnel_timeout();
 
 const io = {
@@ -49,12 +41,12 @@ const io = {
     const url = str(p, n);
     let ws;
     try { ws = new WebSocket(url, "xmpp"); } catch { return 0; }
-    ws.onopen = () => shell.opened(conn, ws.protocol);
+    ws.onopen = () => wasm.tunnel_opened(conn, put1(ws.protocol));
     // Lengths are checked before a frame is copied into wasm memory; a
     // binary frame arrives as "" (RFC 7395 allows only text).
-    ws.onmessage = ({ data }) => typeof data != "string" ? shell.message(conn, "")
-      : data.length > maxFrame ? shell.oversized(conn) : shell.message(conn, data);
-    ws.onclose = (e) => { sockets.delete(conn); shell.closed(conn, e.code); };
+    ws.onmessage = ({ data }) => typeof data != "string" ? wasm.tunnel_message(conn, 0)
+      : data.length > maxFrame ? wasm.tunnel_oversized(conn) : wasm.tunnel_message(conn, put1(data));
+    ws.onclose = (e) => { sockets.delete(conn); wasm.tunnel_closed(conn, e.code); };
     sockets.set(conn, ws);
     return 1;
   },
@@ -63,7 +55,7 @@ const io = {
     const key = conn + ":" + rid, x = new XMLHttpRequest(), url = str(u, n), body = str(b, k);
     const old = requests.get(key);
     if (old) forget(old);
-    const done = (status, text) => { requests.delete(key); shell.http(conn, rid, status, text); };
+    const done = (status, text) => { requests.delete(key); wasm.tunnel_http(conn, rid, status, put1(text)); };
     x.onload = () => { const t = x.responseText; t.length > maxBody ? done(0, "") : done(x.status, t); };
     x.onerror = () => done(0, "");
     try {
@@ -108,10 +100,8 @@ try {
 
 addEventListener("message", (e) => {
   if (e.source !== up || !maxParent) return;
-  const d = e.data;
-  if (typeof d != "string") shell.parent(e.origin, "", 1);
-  else if (d.length > maxParent) shell.parent(e.origin, "", 2);
-  else shell.parent(e.origin, d, 0);
+  const d = e.data, problem = typeof d != "string" ? 1 : d.length > maxParent ? 2 : 0;
+  wasm.tunnel_parent(...put(e.origin, problem ? "" : d), problem);
 });
 addEventListener("pagehide", () => wasm?.tunnel_unload());
 
