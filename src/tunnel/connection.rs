@@ -69,7 +69,7 @@ impl Tunnel {
             self.status(Status::Connecting);
         }
         match transport {
-            Transport::WebSocket => self.out.push_back(Output::Open { conn: id, url }),
+            Transport::WebSocket => self.out.push(Output::Open { conn: id, url }),
             // BOSH needs no socket: the session creation request goes now.
             Transport::Bosh => self.flush_session(),
         }
@@ -118,7 +118,7 @@ impl Tunnel {
             return;
         }
         if self.settings.trace && text.len() <= self.cfg.max_stanza_bytes {
-            self.out.push_back(Output::Console(["RECV ", super::redact(text)].concat()));
+            self.out.push(Output::Console(["RECV ", super::redact(text)].concat()));
         }
         self.pinger.activity(now, self.settings.ping_interval_ms);
         let frame = match websocket::decode(text, self.cfg.max_stanza_bytes) {

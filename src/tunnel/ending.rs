@@ -191,7 +191,7 @@ impl Tunnel {
         self.send_close();
         self.pinger.stop();
         if let Some(c) = self.conn.take() {
-            self.out.push_back(Output::Close { conn: c.id });
+            self.out.push(Output::Close { conn: c.id });
         }
     }
 }

@@ -71,10 +71,10 @@ impl Tunnel {
         let now = self.clock;
         let Some(c) = self.conn.as_mut() else { return };
         if self.settings.trace {
-            self.out.push_back(Output::Console(["SEND ", super::redact(&data)].concat()));
+            self.out.push(Output::Console(["SEND ", super::redact(&data)].concat()));
         }
         match &mut c.link {
-            Link::WebSocket { .. } => self.out.push_back(Output::Send { conn: c.id, data }),
+            Link::WebSocket { .. } => self.out.push(Output::Send { conn: c.id, data }),
             Link::Bosh(bosh) => {
                 bosh.send(now, data);
                 self.pump_bosh();
@@ -118,7 +118,7 @@ impl Tunnel {
             Link::WebSocket { open, close_sent } => {
                 if *open && !*close_sent {
                     *close_sent = true;
-                    self.out.push_back(Output::Send { conn: c.id, data: websocket::close() });
+                    self.out.push(Output::Send { conn: c.id, data: websocket::close() });
                 }
             }
             Link::Bosh(bosh) => {
@@ -157,7 +157,7 @@ impl Tunnel {
         let Some(c) = self.conn.as_mut() else { return };
         let Link::Bosh(bosh) = &mut c.link else { return };
         while let Some(o) = bosh.poll_output() {
-            self.out.push_back(match o {
+            self.out.push(match o {
                 BoshOut::Post { rid, body } => Output::Post { conn: c.id, rid, url: c.url.clone(), body },
                 BoshOut::Abort { rid } => Output::Abort { conn: c.id, rid },
             });
@@ -188,7 +188,7 @@ impl Tunnel {
             return;
         }
         if status == 200 && self.settings.trace && body.len() <= self.cfg.max_stanza_bytes * crate::transport::bosh::BODY_FACTOR {
-            self.out.push_back(Output::Console(["RECV ", super::redact(body)].concat()));
+            self.out.push(Output::Console(["RECV ", super::redact(body)].concat()));
         }
         let Some(Link::Bosh(bosh)) = self.conn.as_mut().map(|c| &mut c.link) else { return };
         let r = bosh.on_response(now, rid, status, body);

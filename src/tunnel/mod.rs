@@ -7,7 +7,7 @@
 //!   tagged with the connection id the tunnel gave in `Output::Open`; stale
 //!   ids are ignored), `handle_timeout` when the deadline from
 //!   `poll_timeout` has passed (late is fine), `handle_unload` on `pagehide`;
-//! - after every input: drain `poll_output` in order, then re-arm one timer
+//! - after every input: drain `poll_output` (or `take_output`) in order, then re-arm one timer
 //!   for `poll_timeout`.
 
 use crate::prelude::*;
@@ -31,7 +31,6 @@ use ping::Pinger;
 use requests::Requests;
 use settings::Settings;
 use subscriptions::Subscriptions;
-use alloc::collections::VecDeque;
 
 /// Milliseconds on a monotonic clock of the shell's choosing.
 pub type Millis = u64;
@@ -147,7 +146,7 @@ pub struct Tunnel {
     resume_until: Option<Millis>,
     /// The time of the input being handled (for code paths that take none).
     clock: Millis,
-    out: VecDeque<Output>,
+    out: Vec<Output>,
     entropy: Box<dyn FnMut(&mut [u8])>,
 }
 
@@ -181,7 +180,7 @@ impl Tunnel {
             redirects: 0,
             resume_until: None,
             clock: 0,
-            out: VecDeque::new(),
+            out: Vec::new(),
             entropy,
         }
     }
@@ -207,8 +206,15 @@ impl Tunnel {
         }
     }
 
+    /// The next output, oldest first (drivers that take one at a time).
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.out.pop_front()
+        (!self.out.is_empty()).then(|| self.out.remove(0))
+    }
+
+    /// Every output queued so far, oldest first (the browser shell: one
+    /// hand-over instead of a queue it pops from).
+    pub fn take_output(&mut self) -> Vec<Output> {
+        core::mem::take(&mut self.out)
     }
 
     /// The earliest deadline the tunnel is waiting for.
@@ -236,7 +242,7 @@ impl Tunnel {
     }
 
     fn to_parent(&mut self, msg: String) {
-        self.out.push_back(Output::Parent(msg));
+        self.out.push(Output::Parent(msg));
     }
 
     /// A LOGGING line for the parent. Never pass secrets here.
@@ -247,7 +253,7 @@ impl Tunnel {
 
     fn trace(&mut self, line: &str) {
         if self.settings.trace {
-            self.out.push_back(Output::Console(line.to_string()));
+            self.out.push(Output::Console(line.to_string()));
         }
     }
 

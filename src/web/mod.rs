@@ -18,7 +18,6 @@ use crate::config::Config;
 use crate::prelude::*;
 use crate::transport::bosh::BODY_FACTOR;
 use crate::tunnel::{Millis, Output, Tunnel};
-use alloc::collections::VecDeque;
 
 /// Transport failures that happened while outputs were being carried out
 /// (a constructor that throws), fed in afterwards.
@@ -32,7 +31,7 @@ enum Deferred {
 pub struct Shell {
     tunnel: Tunnel,
     parent: parent::ParentLink,
-    deferred: VecDeque<Deferred>,
+    deferred: Vec<Deferred>,
     own_origin: String,
     /// The deadline the page's timer is armed for. Deadlines move on with
     /// every frame (ping timing restarts on activity), so a later one is not
@@ -61,7 +60,7 @@ impl Shell {
         let mut shell = Shell {
             tunnel: Tunnel::new(cfg, problems, href, entropy),
             parent,
-            deferred: VecDeque::new(),
+            deferred: Vec::new(),
             own_origin: origin.into(),
             armed: None,
         };
@@ -138,13 +137,15 @@ impl Shell {
     fn run(&mut self, input: impl FnOnce(&mut Tunnel, Millis)) {
         input(&mut self.tunnel, now());
         loop {
-            while let Some(o) = self.tunnel.poll_output() {
+            for o in self.tunnel.take_output() {
                 self.execute(o);
             }
-            match self.deferred.pop_front() {
-                Some(Deferred::SocketFailed(conn)) => self.tunnel.handle_closed(now(), conn, 1006),
-                Some(Deferred::PostFailed(conn, rid)) => self.tunnel.handle_http(now(), conn, rid, 0, ""),
-                None => break,
+            if self.deferred.is_empty() {
+                break;
+            }
+            match self.deferred.remove(0) {
+                Deferred::SocketFailed(conn) => self.tunnel.handle_closed(now(), conn, 1006),
+                Deferred::PostFailed(conn, rid) => self.tunnel.handle_http(now(), conn, rid, 0, ""),
             }
         }
         match self.tunnel.poll_timeout() {
@@ -162,13 +163,13 @@ impl Shell {
             Output::Parent(msg) => self.parent.post(&msg),
             Output::Open { conn, url } => {
                 if !io::open(conn, &url) {
-                    self.deferred.push_back(Deferred::SocketFailed(conn));
+                    self.deferred.push(Deferred::SocketFailed(conn));
                 }
             }
             // A request sent again (same rid) replaces its earlier send.
             Output::Post { conn, rid, url, body } => {
                 if !io::http(conn, rid as f64, &url, &body) {
-                    self.deferred.push_back(Deferred::PostFailed(conn, rid));
+                    self.deferred.push(Deferred::PostFailed(conn, rid));
                 }
             }
             Output::Abort { conn, rid } => io::abort(conn, rid as f64),

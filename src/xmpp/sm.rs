@@ -6,7 +6,6 @@
 use crate::prelude::*;
 use super::ns;
 use crate::xml::{Element, Writer};
-use alloc::collections::VecDeque;
 
 pub const NS_SM: &str = "urn:xmpp:sm:3";
 
@@ -27,7 +26,7 @@ pub struct Sm {
     /// The server's last `h` for our stanzas.
     acked: u32,
     /// Stanzas the server has not acknowledged, oldest first.
-    unacked: VecDeque<String>,
+    unacked: Vec<String>,
     /// Resumption: the stream id the server gave (`<enabled resume='true'/>`).
     resume_id: Option<String>,
     /// Seconds the server keeps a lost session.
@@ -81,9 +80,9 @@ impl Sm {
             return;
         }
         self.outbound = self.outbound.wrapping_add(1);
-        self.unacked.push_back(stanza.to_string());
+        self.unacked.push(stanza.to_string());
         if self.unacked.len() > MAX_UNACKED {
-            self.unacked.pop_front();
+            self.unacked.remove(0);
             // Whatever was dropped could not be resent: no resumption.
             self.resume_id = None;
         }
@@ -143,9 +142,7 @@ impl Sm {
         if newly as usize > self.unacked.len() {
             return;
         }
-        for _ in 0..newly {
-            self.unacked.pop_front();
-        }
+        self.unacked.drain(..newly as usize);
         self.acked = h;
     }
 
@@ -160,7 +157,7 @@ impl Sm {
         self.enabling = true;
         self.enabled = true;
         self.asked = false;
-        let again: Vec<String> = self.unacked.drain(..).collect();
+        let again = core::mem::take(&mut self.unacked);
         // Resent stanzas are counted and kept again.
         self.outbound = self.acked;
         for s in &again {
