@@ -132,7 +132,7 @@ fn num(v: &Value, min: u64) -> Option<u32> {
 /// lower case, default port dropped, no path. None if not http(s).
 pub fn normalize_origin(o: &str) -> Option<String> {
     let o = o.trim().trim_end_matches('/');
-    let (scheme, rest) = o.split_once("://")?;
+    let (scheme, rest) = split_scheme(o)?;
     let scheme = scheme.to_ascii_lowercase();
     let default = match scheme.as_str() {
         "https" => ":443",
@@ -162,7 +162,7 @@ pub fn endpoint_url(page: &str, entry: &str, transport: Transport) -> Option<Str
     if !entry.starts_with('/') {
         return None;
     }
-    let (scheme, rest) = page.split_once("://")?;
+    let (scheme, rest) = split_scheme(page)?;
     let host = rest.split(['/', '?', '#']).next()?;
     let secure = match scheme {
         "https" => true,

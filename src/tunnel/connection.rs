@@ -399,7 +399,7 @@ impl Tunnel {
 
 /// `current` with its host (and port) replaced by `host`.
 fn with_host(current: &str, host: &str) -> Option<String> {
-    let (scheme, rest) = current.split_once("://")?;
+    let (scheme, rest) = split_scheme(current)?;
     let path = rest.find('/').map_or("/", |i| &rest[i..]);
     if host.is_empty() || host.contains(['/', '@', '?', '#']) {
         return None;

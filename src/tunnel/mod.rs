@@ -274,7 +274,7 @@ impl Tunnel {
 /// password (PLAIN) or proofs derived from it (SCRAM), so it is never
 /// printed; stream features (the offered mechanisms) are.
 pub(super) fn redact(frame: &str) -> &str {
-    if frame.contains(crate::xmpp::ns::SASL) && !frame.contains(crate::xmpp::ns::STREAM) {
+    if find_str(frame, crate::xmpp::ns::SASL).is_some() && find_str(frame, crate::xmpp::ns::STREAM).is_none() {
         "<SASL element not shown>"
     } else {
         frame

@@ -49,7 +49,7 @@ impl ParentLink {
 }
 
 fn referrer_origin(referrer: &str) -> Option<String> {
-    let (scheme, rest) = referrer.split_once("://")?;
+    let (scheme, rest) = split_scheme(referrer)?;
     let host = rest.split('/').next()?;
     normalize_origin(&[scheme, "://", host].concat())
 }

@@ -173,7 +173,7 @@ impl<'a> Parser<'a> {
 
     /// Index of the next `pat` at or after the cursor.
     fn find(&self, pat: &str) -> Result<usize, XmlError> {
-        self.src[self.pos..].find(pat).map(|i| self.pos + i).ok_or(Unclosed)
+        find_str(&self.src[self.pos..], pat).map(|i| self.pos + i).ok_or(Unclosed)
     }
 
     fn name(&mut self) -> Result<&'a str, XmlError> {
@@ -275,7 +275,7 @@ impl<'a> Parser<'a> {
             let end = self.src[self.pos..].find(quote as char).map(|i| self.pos + i).ok_or(Unclosed)?;
             let value_raw = &self.src[self.pos..end];
             self.pos = end + 1;
-            if value_raw.contains('<') {
+            if value_raw.as_bytes().contains(&b'<') {
                 return Err(Malformed);
             }
             if raw.iter().any(|(k, _)| *k == key) {
@@ -296,7 +296,7 @@ impl<'a> Parser<'a> {
                 self.decls.push((p, value));
                 pushed += 1;
             } else {
-                prefixed |= key.contains(':');
+                prefixed |= key.as_bytes().contains(&b':');
                 attrs.push(Attr { name: String::from(key), value, ns: None });
             }
         }

@@ -246,7 +246,7 @@ impl Session {
                     .child("bind", ns::BIND)
                     .and_then(|b| b.child("jid", ns::BIND))
                     .map(|j| j.text())
-                    .filter(|j| j.contains('/'))
+                    .filter(|j| j.as_bytes().contains(&b'/'))
                     .ok_or(SessionError::Bind("no-jid".into()))?;
                 if *needs_session {
                     let id = "sess".to_string();

@@ -7,13 +7,13 @@ use super::SaslError;
 /// (RFC 4616 §2 makes preparation the server's job); we only refuse values that would
 /// break the NUL-delimited framing or that the grammar forbids (empty).
 pub(super) fn message(username: &str, password: &str) -> Result<Vec<u8>, SaslError> {
-    if username.is_empty() || username.contains('\0') {
+    if username.is_empty() || username.as_bytes().contains(&0) {
         return Err(SaslError::InvalidUsername);
     }
     if password.is_empty() {
         return Err(SaslError::EmptyPassword);
     }
-    if password.contains('\0') {
+    if password.as_bytes().contains(&0) {
         return Err(SaslError::ProhibitedPasswordChar);
     }
     let mut out = Vec::with_capacity(2 + username.len() + password.len());
