@@ -118,8 +118,7 @@ pub fn parse(data: &str, max_len: usize) -> Result<ParentMessage<'_>, ProtocolEr
     if data.len() > max_len {
         return Err(ProtocolError::TooLarge { len: data.len(), max: max_len });
     }
-    let bar = data.find('|').ok_or(ProtocolError::NoSeparator)?;
-    let (num, payload) = (&data[..bar], &data[bar + 1..]);
+    let (num, payload) = data.split_once('|').ok_or(ProtocolError::NoSeparator)?;
     if num.is_empty() || num.len() > 5 || !num.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ProtocolError::BadType);
     }

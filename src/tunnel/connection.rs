@@ -400,7 +400,7 @@ impl Tunnel {
 /// `current` with its host (and port) replaced by `host`.
 fn with_host(current: &str, host: &str) -> Option<String> {
     let (scheme, rest) = split_scheme(current)?;
-    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    let path = rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/");
     if host.is_empty() || host.contains(['/', '@', '?', '#']) {
         return None;
     }

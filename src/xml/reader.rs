@@ -171,9 +171,20 @@ impl<'a> Parser<'a> {
         self.pos > start
     }
 
+    /// `src[a..b]`. (Positions are always at ASCII delimiters; `get` keeps
+    /// the panicking slice path, and its formatting code, out of the build.)
+    fn cut(&self, a: usize, b: usize) -> Result<&'a str, XmlError> {
+        self.src.get(a..b).ok_or(Malformed)
+    }
+
+    /// The input from the cursor on.
+    fn rest(&self) -> Result<&'a str, XmlError> {
+        self.cut(self.pos, self.src.len())
+    }
+
     /// Index of the next `pat` at or after the cursor.
     fn find(&self, pat: &str) -> Result<usize, XmlError> {
-        find_str(&self.src[self.pos..], pat).map(|i| self.pos + i).ok_or(Unclosed)
+        find_str(self.rest()?, pat).map(|i| self.pos + i).ok_or(Unclosed)
     }
 
     fn name(&mut self) -> Result<&'a str, XmlError> {
@@ -182,7 +193,7 @@ impl<'a> Parser<'a> {
         while b.get(self.pos).is_some_and(|&c| is_name_byte(c)) {
             self.pos += 1;
         }
-        let name = &self.src[start..self.pos];
+        let name = self.cut(start, self.pos)?;
         match name.as_bytes().first() {
             None => Err(if self.pos >= b.len() { Unclosed } else { Malformed }),
             Some(c) if c.is_ascii_digit() || matches!(c, b'-' | b'.' | b':') => Err(Malformed),
@@ -195,12 +206,12 @@ impl<'a> Parser<'a> {
     /// Text up to the next `<` (or the end), added to the open element.
     fn text(&mut self) -> Result<(), XmlError> {
         let start = self.pos;
-        let end = self.src[start..].find('<').map_or(self.src.len(), |i| start + i);
+        let end = self.rest()?.find('<').map_or(self.src.len(), |i| start + i);
         self.pos = end;
         if start == end {
             return Ok(());
         }
-        let raw = &self.src[start..end];
+        let raw = self.cut(start, end)?;
         let Some((el, _, _)) = self.open.last_mut() else {
             // Only whitespace may stand outside the root element.
             return if raw.bytes().all(is_space) { Ok(()) } else { Err(Trailing) };
@@ -210,7 +221,7 @@ impl<'a> Parser<'a> {
 
     /// `<!--…-->`, `<![CDATA[…]]>`, `<!DOCTYPE`: the cursor is on `<`.
     fn bang(&mut self) -> Result<(), XmlError> {
-        let rest = &self.src[self.pos..];
+        let rest = self.rest()?;
         if rest.starts_with("<!--") {
             self.pos += 4;
             let end = self.find("-->")?;
@@ -218,7 +229,7 @@ impl<'a> Parser<'a> {
         } else if rest.starts_with("<![CDATA[") {
             self.pos += 9;
             let end = self.find("]]>")?;
-            let raw = &self.src[self.pos..end];
+            let raw = self.cut(self.pos, end)?;
             self.pos = end + 3;
             let Some((el, _, _)) = self.open.last_mut() else { return Err(Trailing) };
             if !raw.chars().all(is_xml_char) {
@@ -272,8 +283,8 @@ impl<'a> Parser<'a> {
                 return Err(Malformed);
             }
             self.pos += 1;
-            let end = self.src[self.pos..].find(quote as char).map(|i| self.pos + i).ok_or(Unclosed)?;
-            let value_raw = &self.src[self.pos..end];
+            let end = self.rest()?.find(quote as char).map(|i| self.pos + i).ok_or(Unclosed)?;
+            let value_raw = self.cut(self.pos, end)?;
             self.pos = end + 1;
             if value_raw.as_bytes().contains(&b'<') {
                 return Err(Malformed);
@@ -358,16 +369,12 @@ fn with_text(el: &mut Element, f: impl FnOnce(&mut String) -> Result<(), XmlErro
 
 /// CR LF and lone CR become LF (XML 1.0 §2.11).
 fn normalize_eol(raw: &str, out: &mut String) {
-    let mut rest = raw;
-    while let Some(i) = rest.find('\r') {
-        out.push_str(&rest[..i]);
-        out.push('\n');
-        rest = &rest[i + 1..];
-        if rest.starts_with('\n') {
-            rest = &rest[1..];
+    for (i, part) in raw.split('\r').enumerate() {
+        if i > 0 {
+            out.push('\n');
         }
+        out.push_str(if i > 0 { part.strip_prefix('\n').unwrap_or(part) } else { part });
     }
-    out.push_str(rest);
 }
 
 /// Text or an attribute value with references resolved, line ends
@@ -396,13 +403,13 @@ fn decode(raw: &str, out: &mut String, attr: bool) -> Result<(), XmlError> {
             _ => return Err(Malformed),
         };
         if let Some(r) = replace {
-            out.push_str(&raw[from..i]);
+            out.push_str(raw.get(from..i).ok_or(Malformed)?);
             out.push(r);
             from = i + len;
         }
         i += len;
     }
-    out.push_str(&raw[from..]);
+    out.push_str(raw.get(from..).ok_or(Malformed)?);
     Ok(())
 }
 
