@@ -136,6 +136,12 @@ impl Shell {
     /// re-arms the single timer.
     fn run(&mut self, input: impl FnOnce(&mut Tunnel, Millis)) {
         input(&mut self.tunnel, now());
+        self.carry_out();
+    }
+
+    /// The part of `run` after the input: one copy, not one per export.
+    #[inline(never)]
+    fn carry_out(&mut self) {
         loop {
             for o in self.tunnel.take_output() {
                 self.execute(o);
