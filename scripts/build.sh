@@ -33,7 +33,7 @@ node -e 'if (!WebAssembly.validate(require("fs").readFileSync(process.argv[1])))
 
 # The page's JavaScript, minified: every agent downloads it.
 echo "build: esbuild"
-"$root/node_modules/.bin/esbuild" www/tunnel/shell.js --format=esm --minify \
+"$root/node_modules/.bin/esbuild" www/tunnel/shell.js --format=iife --minify \
   --target=es2022 --log-level=warning --outfile="$out/tunnel.js"
 cp www/tunnel/index.html "$out/"
 echo "build: $(du -b "$out/tunnel_bg.wasm" | cut -f1) bytes wasm → build/tunnel/"

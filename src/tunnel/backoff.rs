@@ -41,7 +41,7 @@ impl Backoff {
         let bound = self.bound(cfg);
         self.failures = self.failures.saturating_add(1);
         if cfg.jitter {
-            (bound as u128 * random as u128 >> 32) as Millis
+            ((bound as u128 * random as u128) >> 32) as Millis
         } else {
             bound
         }

@@ -123,7 +123,9 @@ test("the server killed and restarted: reconnecting, connected, subscriptions wo
 });
 
 test("a black-holed connection is detected by pings within interval × (retries + 1) + timeout", async () => {
-  const f = await faultStack();
+  // A reconnect attempt may start before the black hole is lifted; it then
+  // waits out the connect timeout, kept short so that recovery fits the wait.
+  const f = await faultStack({ connectTimeoutMs: 5000 });
   try {
     const page = await openParent(await browser.newContext(), f.stack, "", f.tunnelUrl);
     const ping = { xmppFailoverDetectionPingInterval: "1000", xmppRequestTimeout: "1000", xmppFailoverRequestMaxRetry: "2" };

@@ -6,6 +6,10 @@
 // Strings cross as UTF-8 in wasm memory: in through the module's input
 // buffer (src/web/ffi.rs), out as (pointer, length) to the `io` functions.
 
+// config.json first, never from the HTTP cache (an edited allow-list applies
+// at the next load), so no preload can serve it. A classic script, not a
+// module: it runs as soon as it arrives.
+const config = fetch("config.json", { cache: "no-store" }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
 const up = window.parent, sockets = new Map(), requests = new Map();
 const encoder = new TextEncoder(), decoder = new TextDecoder();
 let wasm, bytes = new Uint8Array(0), maxParent = 0, maxFrame = 0, maxBody = 0, worker, handle, target;
@@ -80,23 +84,27 @@ const io = {
   // while) but a dedicated worker's are not, so the one timer runs in a tiny
   // worker; where a CSP forbids blob: workers, it falls back to setTimeout.
   arm(ms) {
-    if (worker) return worker.postMessage(ms);
     clearTimeout(handle);
+    if (worker) return worker.postMessage(ms);
     if (ms >= 0) handle = setTimeout(tick, ms);
   },
   now: () => performance.now(),
   random: (p, n) => crypto.getRandomValues(mem().subarray(p, p + n)),
 };
 
-try {
-  const src = "let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}";
-  const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
-  worker = new Worker(url);
-  URL.revokeObjectURL(url);
-  worker.onmessage = tick;
-  // Fire once so that the Shell re-arms, now on setTimeout.
-  worker.onerror = () => { worker = null; tick(); };
-} catch { worker = null; }
+// Started once the tunnel runs, off the path to 4|loaded (it costs the page
+// a millisecond or two); until then timers are setTimeout's.
+function startWorker() {
+  try {
+    const src = "let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}";
+    const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+    worker = new Worker(url);
+    URL.revokeObjectURL(url);
+    worker.onmessage = tick;
+    // Fire once so that the Shell re-arms, now on setTimeout.
+    worker.onerror = () => { worker = null; tick(); };
+  } catch { worker = null; }
+}
 
 addEventListener("message", (e) => {
   if (e.source !== up || !maxParent) return;
@@ -105,14 +113,15 @@ addEventListener("message", (e) => {
 });
 addEventListener("pagehide", () => wasm?.tunnel_unload());
 
-const config = fetch("config.json", { cache: "no-store" }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
-// Streaming compilation where the server labels the file application/wasm.
+// index.html preloaded the wasm. Streaming compilation where the server labels the file application/wasm.
 const module = WebAssembly.instantiateStreaming(fetch("tunnel_bg.wasm"), { io })
   .catch(() => fetch("tunnel_bg.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, { io })));
-const [text, { instance }] = await Promise.all([config, module]);
-wasm = instance.exports;
-wasm.tunnel_start(text !== undefined, ...put(text ?? "", location.href, location.origin,
-  location.ancestorOrigins?.[0] ?? "", document.referrer));
-maxParent = wasm.tunnel_limit(0);
-maxFrame = wasm.tunnel_limit(1);
-maxBody = wasm.tunnel_limit(2);
+Promise.all([config, module]).then(([text, { instance }]) => {
+  wasm = instance.exports;
+  wasm.tunnel_start(text !== undefined, ...put(text ?? "", location.href, location.origin,
+    location.ancestorOrigins?.[0] ?? "", document.referrer));
+  maxParent = wasm.tunnel_limit(0);
+  maxFrame = wasm.tunnel_limit(1);
+  maxBody = wasm.tunnel_limit(2);
+  setTimeout(startWorker);
+});

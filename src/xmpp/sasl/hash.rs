@@ -107,6 +107,18 @@ struct Digest {
 }
 
 impl Digest {
+    fn of(alg: HashAlg, h: &[u64; 8]) -> Digest {
+        let mut d = Digest { bytes: [0; 64], len: alg.output_len() };
+        for (i, w) in h.iter().enumerate() {
+            if alg == HashAlg::Sha512 {
+                d.bytes[8 * i..8 * i + 8].copy_from_slice(&w.to_be_bytes());
+            } else {
+                d.bytes[4 * i..4 * i + 4].copy_from_slice(&(*w as u32).to_be_bytes());
+            }
+        }
+        d
+    }
+
     fn as_ref(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
@@ -167,23 +179,22 @@ impl Hasher {
         }
         self.buf[block - 8..block].copy_from_slice(&bits.to_be_bytes());
         self.compress();
-        let mut d = Digest { bytes: [0; 64], len: self.alg.output_len() };
-        for (i, w) in self.h.iter().enumerate() {
-            if wide {
-                d.bytes[8 * i..8 * i + 8].copy_from_slice(&w.to_be_bytes());
-            } else {
-                d.bytes[4 * i..4 * i + 4].copy_from_slice(&(*w as u32).to_be_bytes());
-            }
-        }
-        d
+        Digest::of(self.alg, &self.h)
     }
 
     fn compress(&mut self) {
-        match self.alg {
-            HashAlg::Sha1 => sha1(&mut self.h, &self.buf),
-            HashAlg::Sha256 => sha256(&mut self.h, &self.buf),
-            HashAlg::Sha512 => sha512(&mut self.h, &self.buf),
-        }
+        compress(self.alg, &mut self.h, &self.buf);
+    }
+}
+
+/// One block into the chaining value. Its own function, never inlined, so
+/// that the engine's tiering can optimise it while PBKDF2 is still looping.
+#[inline(never)]
+fn compress(alg: HashAlg, h: &mut [u64; 8], block: &[u8; 128]) {
+    match alg {
+        HashAlg::Sha1 => sha1(h, block),
+        HashAlg::Sha256 => sha256(h, block),
+        HashAlg::Sha512 => sha512(h, block),
     }
 }
 
