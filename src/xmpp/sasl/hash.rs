@@ -107,6 +107,7 @@ struct Digest {
 }
 
 impl Digest {
+    /// The output of a final chaining value.
     fn of(alg: HashAlg, h: &[u64; 8]) -> Digest {
         let mut d = Digest { bytes: [0; 64], len: alg.output_len() };
         for (i, w) in h.iter().enumerate() {
