@@ -84,6 +84,7 @@ const io = {
   // while) but a dedicated worker's are not, so the one timer runs in a tiny
   // worker; where a CSP forbids blob: workers, it falls back to setTimeout.
   arm(ms) {
+    // (Also once the worker has started: a setTimeout armed before it.)
     clearTimeout(handle);
     if (worker) return worker.postMessage(ms);
     if (ms >= 0) handle = setTimeout(tick, ms);
@@ -113,7 +114,8 @@ addEventListener("message", (e) => {
 });
 addEventListener("pagehide", () => wasm?.tunnel_unload());
 
-// index.html preloaded the wasm. Streaming compilation where the server labels the file application/wasm.
+// index.html preloaded the wasm. Streaming compilation where the server
+// labels the file application/wasm.
 const module = WebAssembly.instantiateStreaming(fetch("tunnel_bg.wasm"), { io })
   .catch(() => fetch("tunnel_bg.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, { io })));
 Promise.all([config, module]).then(([text, { instance }]) => {
