@@ -131,7 +131,10 @@ fn num(v: &Value, min: u64) -> Option<u32> {
 /// `Scheme://host[:port]` the way browsers serialize `event.origin`:
 /// lower case, default port dropped, no path. None if not http(s).
 pub fn normalize_origin(o: &str) -> Option<String> {
-    let o = o.trim().trim_end_matches('/');
+    let mut o = o.trim_ascii();
+    while let Some(x) = o.strip_suffix('/') {
+        o = x;
+    }
     let (scheme, rest) = split_scheme(o)?;
     let scheme = scheme.to_ascii_lowercase();
     let default = match scheme.as_str() {
@@ -139,7 +142,7 @@ pub fn normalize_origin(o: &str) -> Option<String> {
         "http" => ":80",
         _ => return None,
     };
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+    if rest.is_empty() || find_any(rest, b"/?#@ ").is_some() {
         return None;
     }
     let host = rest.to_ascii_lowercase();
@@ -163,7 +166,7 @@ pub fn endpoint_url(page: &str, entry: &str, transport: Transport) -> Option<Str
         return None;
     }
     let (scheme, rest) = split_scheme(page)?;
-    let host = rest.split(['/', '?', '#']).next()?;
+    let host = before_any(rest, b"/?#");
     let secure = match scheme {
         "https" => true,
         "http" => false,

@@ -294,7 +294,10 @@ async function main() {
     }
   }
   if (plan.connectSamples) {
-    progress(`connect samples: ${plan.tunnels.map((t) => `${t.key} ${report.connect[t.key].map((x) => fmt(x.connectMs, 1)).join(" ")} ms`).join("; ")}`);
+    // Both ends of each sample: 4|loaded (page and module up) and 4|connected.
+    for (const [label, key] of [["connect", "connectMs"], ["of which 4|loaded", "loadedMs"]]) {
+      progress(`${label} samples: ${plan.tunnels.map((t) => `${t.key} ${report.connect[t.key].map((x) => fmt(x[key], 1)).join(" ")} ms`).join("; ")}`);
+    }
   }
 
   report.clock = await clockOffset();

@@ -118,11 +118,11 @@ pub fn parse(data: &str, max_len: usize) -> Result<ParentMessage<'_>, ProtocolEr
     if data.len() > max_len {
         return Err(ProtocolError::TooLarge { len: data.len(), max: max_len });
     }
-    let (num, payload) = data.split_once('|').ok_or(ProtocolError::NoSeparator)?;
+    let (num, payload) = split_byte(data, b'|').ok_or(ProtocolError::NoSeparator)?;
     if num.is_empty() || num.len() > 5 || !num.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ProtocolError::BadType);
     }
-    let n: u16 = num.parse().map_err(|_| ProtocolError::BadType)?;
+    let n = parse_decimal(num).and_then(|n| u16::try_from(n).ok()).ok_or(ProtocolError::BadType)?;
     if n >= 100 {
         return Ok(ParentMessage::Extension { ty: n, payload });
     }
@@ -141,7 +141,7 @@ pub fn parse(data: &str, max_len: usize) -> Result<ParentMessage<'_>, ProtocolEr
         ))?),
         MsgType::DisconnectReq => ParentMessage::DisconnectReq,
         MsgType::NotificationConnectionType => ParentMessage::ConnectionType(
-            Transport::parse(payload.trim()).ok_or(bad("expected 'websocket' or 'bosh'"))?,
+            Transport::parse(payload.trim_ascii()).ok_or(bad("expected 'websocket' or 'bosh'"))?,
         ),
         MsgType::SubscriptionsReq => ParentMessage::SubscriptionsReq,
         MsgType::XmppDisconnectProperties => {
@@ -163,7 +163,7 @@ fn conn_info(payload: &str) -> Option<ConnInfo> {
     }
     let text = |name: &str| el.child_any_ns(name).map(|c| c.text());
     let transport = match text("notificationConnectionType") {
-        Some(t) if !t.trim().is_empty() => Some(Transport::parse(t.trim())?),
+        Some(t) if !t.trim_ascii().is_empty() => Some(Transport::parse(t.trim_ascii())?),
         _ => None,
     };
     Some(ConnInfo {
@@ -187,11 +187,9 @@ fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
                 .and_then(|n| u32::try_from(n).ok())
                 .map(Some)
                 .ok_or("values must be whole numbers from 0 to 4294967295"),
-            Some(Value::Str(s)) => s
-                .trim()
-                .parse::<u32>()
+            Some(Value::Str(s)) => parse_u32(s.trim_ascii())
                 .map(Some)
-                .map_err(|_| "values must be whole numbers from 0 to 4294967295"),
+                .ok_or("values must be whole numbers from 0 to 4294967295"),
             Some(_) => Err("values must be numbers or numeric strings"),
         }
     };

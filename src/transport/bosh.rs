@@ -252,7 +252,7 @@ impl Bosh {
             return Err(BoshError::BadResponse("a response that is not a BOSH <body/>"));
         }
         self.in_flight.retain(|f| f.rid != rid);
-        if let Some(report) = el.attr("report").and_then(|r| r.parse::<u64>().ok()) {
+        if let Some(report) = el.attr("report").and_then(parse_decimal) {
             // §9.3: the server says our request `report` needs sending again.
             if self.in_flight.iter().any(|f| f.rid == report) {
                 self.resend(now, report, 0)?;
@@ -276,15 +276,19 @@ impl Bosh {
         if body.attr("type") == Some("terminate") || self.terminate_rid == Some(rid) {
             self.state = State::Ended;
             self.in_flight.clear();
-            let stream_error = body.elements().find(|e| e.is("error", ns::STREAM)).cloned();
             let uri = body.elements().find(|e| e.name == "uri").map(|u| u.text());
+            // Taken out, not cloned: the body is ours.
+            let stream_error = core::mem::take(&mut body.children).into_iter().find_map(|n| match n {
+                Node::Element(e) if e.is("error", ns::STREAM) => Some(e),
+                _ => None,
+            });
             events.push(BoshEvent::Terminated { condition: body.attr("condition").map(str::to_string), stream_error, uri });
             return Ok(());
         }
         if self.state == State::Creating {
             let sid = body.attr("sid").ok_or(BoshError::BadResponse("a session response without sid"))?;
             self.sid = Some(sid.to_string());
-            let secs = |name: &str| body.attr(name).and_then(|v| v.parse::<u64>().ok());
+            let secs = |name: &str| body.attr(name).and_then(parse_decimal);
             self.requests = secs("requests").map_or(2, |r| r.clamp(1, 16) as u32);
             self.hold = secs("hold").map_or(HOLD, |h| h.min(16) as u32);
             self.wait_ms = secs("wait").map_or(self.wait_ms, |w| w.clamp(1, 3600) * 1000);

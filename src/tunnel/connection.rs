@@ -46,6 +46,7 @@ impl Tunnel {
             password: attempt.password.clone(),
             allow_plain: url.starts_with("wss:") || url.starts_with("https:") || self.cfg.allow_insecure_plain,
             nonce: random.to_vec(),
+            derive_elsewhere: self.derive_elsewhere,
         };
         let link = match transport {
             Transport::WebSocket => Link::WebSocket { open: false, close_sent: false },
@@ -127,6 +128,25 @@ impl Tunnel {
         };
         self.on_frame(now, frame);
         self.flush_session();
+    }
+
+    /// What `Output::Derive { conn }` asks for, while it still waits.
+    pub fn derivation(&self, conn: u32) -> Option<crate::xmpp::sasl::Derivation<'_>> {
+        self.conn.as_ref().filter(|c| c.id == conn).and_then(|c| c.session.derivation())
+    }
+
+    /// The salted password for `conn`; anything not of the hash's length
+    /// (empty: the shell could not derive it) and the core derives it.
+    pub fn handle_derived(&mut self, now: Millis, conn: u32, salted: &[u8]) {
+        self.clock = now;
+        let r = match self.conn.as_mut().filter(|c| c.id == conn) {
+            Some(c) => c.session.derived(salted),
+            None => return,
+        };
+        match r {
+            Ok(()) => self.flush_session(),
+            Err(e) => self.session_failed(now, e),
+        }
     }
 
     /// A stream header, close or element from either transport.
@@ -234,7 +254,7 @@ impl Tunnel {
         self.log(&describe(&e));
         if let SessionError::Stream { condition, text } = &e {
             if condition == "see-other-host" {
-                return self.follow(now, SeeOther::Host(text.trim()));
+                return self.follow(now, SeeOther::Host(text.trim_ascii()));
             }
         }
         let end = match &e {
@@ -344,6 +364,11 @@ impl Tunnel {
             match o {
                 SessionOut::OpenStream => self.open_stream(),
                 SessionOut::Send(s) => self.send(s),
+                SessionOut::Derive => {
+                    if let Some(conn) = self.conn.as_ref().map(|c| c.id) {
+                        self.out.push(Output::Derive { conn });
+                    }
+                }
             }
         }
     }
@@ -375,7 +400,7 @@ impl Tunnel {
             Transport::Bosh => u.starts_with("https://") || (!secure && u.starts_with("http://")),
         };
         match target {
-            Some(u) if allowed(&u) && self.redirects < MAX_REDIRECTS && !u.contains(['\'', '"', '<', '>', ' ']) => {
+            Some(u) if allowed(&u) && self.redirects < MAX_REDIRECTS && find_any(&u, b"'\"<> ").is_none() => {
                 self.redirects += 1;
                 if self.conn.as_ref().is_some_and(|c| c.jid.is_some()) && !self.reconnecting {
                     // Moved while connected: a new session elsewhere.
@@ -400,8 +425,8 @@ impl Tunnel {
 /// `current` with its host (and port) replaced by `host`.
 fn with_host(current: &str, host: &str) -> Option<String> {
     let (scheme, rest) = split_scheme(current)?;
-    let path = rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/");
-    if host.is_empty() || host.contains(['/', '@', '?', '#']) {
+    let path = find_any(rest, b"/").and_then(|i| rest.get(i..)).unwrap_or("/");
+    if host.is_empty() || find_any(host, b"/@?#").is_some() {
         return None;
     }
     Some([scheme, "://", host, path].concat())

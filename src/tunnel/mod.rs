@@ -6,7 +6,8 @@
 //!   `handle_open` / `handle_message` / `handle_closed` (transport events,
 //!   tagged with the connection id the tunnel gave in `Output::Open`; stale
 //!   ids are ignored), `handle_timeout` when the deadline from
-//!   `poll_timeout` has passed (late is fine), `handle_unload` on `pagehide`;
+//!   `poll_timeout` has passed (late is fine), `handle_unload` on `pagehide`,
+//!   and after `derive_elsewhere`, `handle_derived` for each `Output::Derive`;
 //! - after every input: drain `poll_output` (or `take_output`) in order, then re-arm one timer
 //!   for `poll_timeout`.
 
@@ -52,6 +53,9 @@ pub enum Output {
     Close { conn: u32 },
     /// A trace line for the browser console (type 16 enabled it).
     Console(String),
+    /// Derive the salted password `derivation(conn)` describes and report it
+    /// with `handle_derived` (only after `derive_elsewhere`).
+    Derive { conn: u32 },
 }
 
 /// Where the tunnel is in its life; exactly one connection exists in every
@@ -148,6 +152,8 @@ pub struct Tunnel {
     clock: Millis,
     out: Vec<Output>,
     entropy: Box<dyn FnMut(&mut [u8])>,
+    /// The shell derives SCRAM's salted password (`Output::Derive`).
+    derive_elsewhere: bool,
 }
 
 impl Tunnel {
@@ -182,7 +188,15 @@ impl Tunnel {
             clock: 0,
             out: Vec::new(),
             entropy,
+            derive_elsewhere: false,
         }
+    }
+
+    /// From now on, SCRAM's PBKDF2 is asked of the shell (`Output::Derive`),
+    /// whose browser has a native one (WebCrypto: several times faster than
+    /// ours in V8's first tier on a fresh page); otherwise it runs here.
+    pub fn derive_elsewhere(&mut self) {
+        self.derive_elsewhere = true;
     }
 
     pub fn config(&self) -> &Config {

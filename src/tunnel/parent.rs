@@ -25,20 +25,20 @@ impl Tunnel {
                 self.credentials_changed(now);
             }
             ParentMessage::XmppDomain(v) => {
-                self.settings.domain = Some(v.trim().to_ascii_lowercase());
+                self.settings.domain = Some(v.trim_ascii().to_ascii_lowercase());
                 self.credentials_changed(now);
             }
             ParentMessage::ConnectReq(info) => {
                 self.settings.id = Some(info.id.to_ascii_lowercase());
                 self.settings.password = Some(info.password);
-                self.settings.domain = Some(info.domain.trim().to_ascii_lowercase());
+                self.settings.domain = Some(info.domain.trim_ascii().to_ascii_lowercase());
                 if let Some(t) = info.transport {
                     self.set_transport(now, t);
                 }
                 self.credentials_changed(now);
             }
             ParentMessage::ResourceId(v) => self.set_resource(now, v),
-            ParentMessage::PubsubDomain(v) => self.settings.pubsub = Some(v.trim().to_string()),
+            ParentMessage::PubsubDomain(v) => self.settings.pubsub = Some(v.trim_ascii().to_string()),
             ParentMessage::ConnectionType(t) => self.set_transport(now, t),
             ParentMessage::DisconnectProperties(p) => {
                 if self.settings.apply_ping(p) {

@@ -71,13 +71,14 @@ pub extern "C" fn tunnel_input(len: usize) -> *mut u8 {
     s.input.as_mut_ptr()
 }
 
-/// Input: config.json (if `has_config`), `location.href`, `location.origin`,
-/// `location.ancestorOrigins[0]` (or ""), `document.referrer`.
+/// Input: config.json (if `flags` bit 0), `location.href`, `location.origin`,
+/// `location.ancestorOrigins[0]` (or ""), `document.referrer`. `flags` bit
+/// 1: the page has `crypto.subtle`.
 #[no_mangle]
-pub extern "C" fn tunnel_start(has_config: u32, config: usize, href: usize, origin: usize, ancestor: usize, referrer: usize) {
+pub extern "C" fn tunnel_start(flags: u32, config: usize, href: usize, origin: usize, ancestor: usize, referrer: usize) {
     enter(|input, shell| {
         if let (None, Some([c, h, o, a, r])) = (shell.as_ref(), strings(input, [config, href, origin, ancestor, referrer])) {
-            *shell = Some(Shell::start((has_config != 0).then_some(c), h, o, a, r));
+            *shell = Some(Shell::start((flags & 1 != 0).then_some(c), h, o, a, r, flags & 2 != 0));
         }
     });
 }
@@ -124,6 +125,16 @@ pub extern "C" fn tunnel_closed(conn: u32, code: u32) {
 #[no_mangle]
 pub extern "C" fn tunnel_http(conn: u32, rid: f64, status: u32, body: usize) {
     with([body], |s, [b]| s.http(conn, rid, status as u16, b));
+}
+
+/// Input: the salted password (bytes, not a string), or none.
+#[no_mangle]
+pub extern "C" fn tunnel_derived(conn: u32, len: usize) {
+    enter(|input, shell| {
+        if let Some(s) = shell.as_mut() {
+            s.derived(conn, input.get(..len).unwrap_or_default());
+        }
+    });
 }
 
 #[no_mangle]

@@ -19,6 +19,7 @@ mod raw {
         pub fn arm(ms: i32);
         pub fn now() -> f64;
         pub fn random(buf: *mut u8, len: usize);
+        pub fn derive(conn: u32, bits: u32, pw: *const u8, pw_len: usize, salt: *const u8, salt_len: usize, iterations: u32);
     }
 }
 
@@ -84,4 +85,11 @@ pub fn now() -> f64 {
 /// `crypto.getRandomValues`.
 pub fn random(buf: &mut [u8]) {
     unsafe { raw::random(buf.as_mut_ptr(), buf.len()) }
+}
+
+/// WebCrypto's PBKDF2 (HMAC with SHA-1, SHA-256 or SHA-512 for `bits` 160,
+/// 256, 512), reported later through `tunnel_derived`. The page copies the
+/// password and wipes its copy once done.
+pub fn derive(conn: u32, bits: u32, password: &[u8], salt: &[u8], iterations: u32) {
+    unsafe { raw::derive(conn, bits, password.as_ptr(), password.len(), salt.as_ptr(), salt.len(), iterations) }
 }

@@ -50,15 +50,21 @@ impl Shell {
     /// unreadable); `href` and `origin` of the tunnel page; the embedder's
     /// origin where the browser tells it (`location.ancestorOrigins[0]`, or
     /// ""), and `document.referrer`.
-    pub fn start(config: Option<&str>, href: &str, origin: &str, ancestor: &str, referrer: &str) -> Shell {
+    /// `subtle`: the page has WebCrypto (`crypto.subtle`, secure contexts
+    /// only) to derive SCRAM's salted password with.
+    pub fn start(config: Option<&str>, href: &str, origin: &str, ancestor: &str, referrer: &str, subtle: bool) -> Shell {
         let (cfg, problems) = match config {
             Some(t) => Config::parse(t),
             None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
         };
         let parent = parent::ParentLink::new(&cfg, origin, ancestor, referrer);
         let entropy = Box::new(|buf: &mut [u8]| io::random(buf));
+        let mut tunnel = Tunnel::new(cfg, problems, href, entropy);
+        if subtle {
+            tunnel.derive_elsewhere();
+        }
         let mut shell = Shell {
-            tunnel: Tunnel::new(cfg, problems, href, entropy),
+            tunnel,
             parent,
             deferred: Vec::new(),
             own_origin: origin.into(),
@@ -123,6 +129,12 @@ impl Shell {
         self.run(|t, now| t.handle_http(now, conn, rid as u64, status, body));
     }
 
+    /// The salted password `io::derive` was asked for (empty: WebCrypto
+    /// failed, and the core derives it).
+    pub fn derived(&mut self, conn: u32, salted: &[u8]) {
+        self.run(|t, now| t.handle_derived(now, conn, salted));
+    }
+
     pub fn timeout(&mut self) {
         self.armed = None;
         self.run(|t, now| t.handle_timeout(now));
@@ -182,6 +194,11 @@ impl Shell {
             Output::Send { conn, data } => io::send(conn, &data),
             Output::Close { conn } => io::close(conn),
             Output::Console(line) => io::log(&line),
+            Output::Derive { conn } => {
+                if let Some(d) = self.tunnel.derivation(conn) {
+                    io::derive(conn, d.bits(), d.password, d.salt, d.iterations);
+                }
+            }
         }
     }
 }

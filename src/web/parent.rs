@@ -50,6 +50,6 @@ impl ParentLink {
 
 fn referrer_origin(referrer: &str) -> Option<String> {
     let (scheme, rest) = split_scheme(referrer)?;
-    let host = rest.split('/').next()?;
+    let host = before_any(rest, b"/");
     normalize_origin(&[scheme, "://", host].concat())
 }

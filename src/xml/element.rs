@@ -95,7 +95,7 @@ impl Element {
             out.push('\'');
         }
         for a in &self.attrs {
-            if let (Some(ns), Some((prefix, _))) = (&a.ns, a.name.split_once(':')) {
+            if let (Some(ns), Some((prefix, _))) = (&a.ns, split_byte(&a.name, b':')) {
                 // Declare each prefix once, where no ancestor did already.
                 let known = declared.iter().rev().find(|(p, _)| *p == prefix).map(|(_, n)| *n);
                 if known != Some(ns.as_str()) {

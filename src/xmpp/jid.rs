@@ -1,13 +1,15 @@
 //! Just enough JID handling: comparing a stanza's `from` with a service.
 
+use crate::prelude::{before_any, split_byte};
+
 /// The JID without its resource.
 pub fn bare(jid: &str) -> &str {
-    jid.split_once('/').map_or(jid, |(b, _)| b)
+    before_any(jid, b"/")
 }
 
 /// The resource part, if any.
 pub fn resource(jid: &str) -> Option<&str> {
-    jid.split_once('/').map(|(_, r)| r)
+    split_byte(jid, b'/').map(|(_, r)| r)
 }
 
 /// Domain parts compare case-insensitively; a missing `from` is the server.

@@ -8,7 +8,7 @@
 
 use crate::prelude::*;
 use super::ns;
-use super::sasl::{base64, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
+use super::sasl::{base64, Derivation, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
 use super::sm::{self, Resume, NS_SM};
 use super::stanza;
 use crate::xml::{Element, Writer};
@@ -19,6 +19,8 @@ pub enum SessionOut {
     /// Open (or, after SASL, restart) the stream.
     OpenStream,
     Send(String),
+    /// Derive the salted password (`derivation`) and hand it to `derived`.
+    Derive,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,9 @@ pub struct Login {
     pub allow_plain: bool,
     /// Random bytes for the SCRAM nonce.
     pub nonce: Vec<u8>,
+    /// SCRAM's PBKDF2 is left to the caller (`SessionOut::Derive`), which
+    /// may have a faster one (WebCrypto's); otherwise it runs here.
+    pub derive_elsewhere: bool,
 }
 
 pub struct Session {
@@ -196,8 +201,8 @@ impl Session {
                 let data = sasl_data(&el)?;
                 match el.name.as_str() {
                     "challenge" => {
-                        let resp = client.challenge(&data).map_err(SessionError::Sasl)?;
-                        self.out.push(SessionOut::Send(sasl_element("response", None, &resp)));
+                        let resp = client.step(&data, self.login.derive_elsewhere).map_err(SessionError::Sasl)?;
+                        self.respond(resp);
                     }
                     "success" => {
                         client.success(&data).map_err(SessionError::Sasl)?;
@@ -221,7 +226,7 @@ impl Session {
                 }
                 match el.name.as_str() {
                     "resumed" => {
-                        let h = el.attr("h").and_then(|h| h.parse().ok());
+                        let h = el.attr("h").and_then(parse_u32);
                         self.state = State::Ready;
                         Ok(Step::Resumed { h })
                     }
@@ -273,12 +278,40 @@ impl Session {
         }
     }
 
+    /// The key derivation SCRAM waits for (after `SessionOut::Derive`).
+    pub fn derivation(&self) -> Option<Derivation<'_>> {
+        match &self.state {
+            State::Sasl(client) => client.derivation(),
+            _ => None,
+        }
+    }
+
+    /// The salted password `derivation` asked for (anything not of the
+    /// hash's length: derive it here). Ignored when nothing waits for it.
+    pub fn derived(&mut self, salted: &[u8]) -> Result<(), SessionError> {
+        if let State::Sasl(client) = &mut self.state {
+            if client.derivation().is_some() {
+                let resp = client.derived(salted).map_err(SessionError::Sasl)?;
+                self.respond(Some(resp));
+            }
+        }
+        Ok(())
+    }
+
+    /// A SASL `<response/>`, or (None) the request to derive first.
+    fn respond(&mut self, resp: Option<Vec<u8>>) {
+        self.out.push(match resp {
+            Some(r) => SessionOut::Send(sasl_element("response", None, &r)),
+            None => SessionOut::Derive,
+        });
+    }
+
     fn authenticate(&mut self, features: &Element) -> Result<(), SessionError> {
         let offered = features
             .child("mechanisms", ns::SASL)
             .map(|m| m.elements().filter(|e| e.name == "mechanism").map(|e| e.text()).collect::<Vec<_>>())
             .unwrap_or_default();
-        let mech = Mechanism::choose(offered.iter().map(|s| s.trim()), self.login.allow_plain)
+        let mech = Mechanism::choose(offered.iter().map(|s| s.trim_ascii()), self.login.allow_plain)
             .ok_or(SessionError::NoMechanism)?;
         let secret = Secret::Password(&self.login.password);
         let mut client = SaslClient::new(mech, &self.login.user, secret, &self.login.nonce)
@@ -328,7 +361,7 @@ fn sasl_element(name: &'static str, mechanism: Option<&str>, data: &[u8]) -> Str
 
 fn sasl_data(el: &Element) -> Result<Vec<u8>, SessionError> {
     let text = el.text();
-    let text = text.trim();
+    let text = text.trim_ascii();
     if text.is_empty() || text == "=" {
         return Ok(Vec::new());
     }

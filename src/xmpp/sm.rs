@@ -113,14 +113,14 @@ impl Sm {
                 if matches!(el.attr("resume"), Some("true" | "1")) {
                     self.resume_id = el.attr("id").map(str::to_string);
                 }
-                self.max_s = el.attr("max").and_then(|m| m.parse().ok());
+                self.max_s = el.attr("max").and_then(parse_u32);
                 // Stanzas sent since <enable/> wait for their first ack.
                 (self.request_ack(), true)
             }
             // Only a stream with SM enabled owes acks.
             "r" => (self.enabled.then(|| self.a_element()), true),
             "a" => {
-                if let Some(h) = el.attr("h").and_then(|h| h.parse::<u32>().ok()) {
+                if let Some(h) = el.attr("h").and_then(parse_u32) {
                     self.ack(h);
                 }
                 self.asked = false;

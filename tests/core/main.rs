@@ -11,3 +11,4 @@ mod tunnel;
 mod tunnel_bosh;
 mod tunnel_pubsub;
 mod tunnel_requests;
+mod tunnel_scram;

@@ -12,7 +12,7 @@ fn el(s: &str) -> Element {
 }
 
 fn login(allow_plain: bool) -> Login {
-    Login { domain: "d".into(), user: "user".into(), password: "pencil".into(), allow_plain, nonce: vec![7; 18] }
+    Login { domain: "d".into(), user: "user".into(), password: "pencil".into(), allow_plain, nonce: vec![7; 18], derive_elsewhere: false }
 }
 
 fn outputs(s: &mut Session) -> Vec<SessionOut> {
@@ -44,8 +44,9 @@ fn hmac1(key: &[u8], data: &[u8]) -> Vec<u8> {
     m.finalize().into_bytes().to_vec()
 }
 
-/// RFC 5802 §3, server side, written out independently of the client code.
-fn server_signature(password: &str, salt: &[u8], i: u32, auth_message: &str) -> Vec<u8> {
+/// RFC 5802 §3 (PBKDF2 with HMAC-SHA-1), written out independently of the
+/// client code.
+pub fn salted_password(password: &str, salt: &[u8], i: u32) -> Vec<u8> {
     let mut block = salt.to_vec();
     block.extend_from_slice(&[0, 0, 0, 1]);
     let mut u = hmac1(password.as_bytes(), &block);
@@ -54,6 +55,12 @@ fn server_signature(password: &str, salt: &[u8], i: u32, auth_message: &str) -> 
         u = hmac1(password.as_bytes(), &u);
         salted.iter_mut().zip(&u).for_each(|(a, b)| *a ^= b);
     }
+    salted
+}
+
+/// RFC 5802 §3, server side.
+pub fn server_signature(password: &str, salt: &[u8], i: u32, auth_message: &str) -> Vec<u8> {
+    let salted = salted_password(password, salt, i);
     let server_key = hmac1(&salted, b"Server Key");
     let _ = Sha1::digest(b"");
     hmac1(&server_key, auth_message.as_bytes())
@@ -61,7 +68,16 @@ fn server_signature(password: &str, salt: &[u8], i: u32, auth_message: &str) -> 
 
 /// Drives a SCRAM-SHA-1 login up to the restart; returns the session.
 fn scram_login(tamper: bool) -> Result<Session, SessionError> {
-    let mut s = Session::new(login(false), Some("desk".into()), None);
+    scram_login_deriving(tamper, None)
+}
+
+/// The same with `derive_elsewhere`: the caller hands in `salted` (None:
+/// the session derives it itself).
+/// The salted password a caller hands in, from the salt.
+type Derive<'a> = &'a dyn Fn(&[u8]) -> Vec<u8>;
+
+fn scram_login_deriving(tamper: bool, salted: Option<Derive>) -> Result<Session, SessionError> {
+    let mut s = Session::new(Login { derive_elsewhere: salted.is_some(), ..login(false) }, Some("desk".into()), None);
     assert_eq!(outputs(&mut s), [SessionOut::OpenStream]);
     s.stream_opened()?;
     s.element(el(FEATURES))?;
@@ -76,6 +92,13 @@ fn scram_login(tamper: bool) -> Result<Session, SessionError> {
         "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</challenge>",
         base64::encode(server_first.as_bytes())
     )))?;
+    if let Some(derive) = salted {
+        assert_eq!(outputs(&mut s), [SessionOut::Derive], "nothing is sent before the derivation");
+        let d = s.derivation().expect("the derivation asked for");
+        assert_eq!((d.bits(), d.password, d.salt, d.iterations), (160, &b"pencil"[..], &salt[..], 4096));
+        let given = derive(d.salt);
+        s.derived(&given)?;
+    }
     let client_final = sasl_payload(&sent(&mut s));
     let without_proof = client_final.split(",p=").next().unwrap();
     let auth_message = format!("{bare},{server_first},{without_proof}");
@@ -108,6 +131,23 @@ fn scram_sha1_bind_and_legacy_session() {
     assert!(s.is_ready());
     let m = s.element(el("<message xmlns='jabber:client'/>")).unwrap();
     assert!(matches!(m, Step::Stanza(_)));
+}
+
+#[test]
+fn scram_derivation_left_to_the_caller() {
+    let right = |salt: &[u8]| salted_password("pencil", salt, 4096);
+    let mut s = scram_login_deriving(false, Some(&right)).unwrap();
+    assert_eq!(outputs(&mut s), [SessionOut::OpenStream]);
+    assert!(s.scram_keys().is_some());
+    // A late or repeated result is ignored.
+    s.derived(&right(b"salt-of-the-earth")).unwrap();
+    assert_eq!(outputs(&mut s), []);
+    assert!(s.derivation().is_none());
+    // The caller could not derive it (WebCrypto failed): the session does.
+    assert!(scram_login_deriving(false, Some(&|_: &[u8]| vec![])).is_ok());
+    // A wrong salted password fails the server's signature, as it must.
+    let e = scram_login_deriving(false, Some(&|_: &[u8]| vec![1; 20])).err().unwrap();
+    assert!(matches!(e, SessionError::Sasl(SaslError::ServerSignatureMismatch)), "{e:?}");
 }
 
 #[test]

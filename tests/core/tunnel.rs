@@ -24,6 +24,8 @@ pub struct Harness {
     /// BOSH requests: (conn, rid, url, body).
     pub posts: Vec<(u32, u64, String, String)>,
     pub aborted: Vec<u64>,
+    /// Connections that asked for a key derivation (`Output::Derive`).
+    pub derives: Vec<u32>,
 }
 
 impl Harness {
@@ -42,6 +44,7 @@ impl Harness {
             closed: vec![],
             posts: vec![],
             aborted: vec![],
+            derives: vec![],
         };
         h.drain();
         h
@@ -75,6 +78,7 @@ impl Harness {
                 }
                 Output::Abort { rid, .. } => self.aborted.push(rid),
                 Output::Console(l) => self.console.push(l),
+                Output::Derive { conn } => self.derives.push(conn),
             }
         }
     }

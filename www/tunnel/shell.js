@@ -91,6 +91,20 @@ const io = {
   },
   now: () => performance.now(),
   random: (p, n) => crypto.getRandomValues(mem().subarray(p, p + n)),
+  // SCRAM's PBKDF2 by WebCrypto (only offered where crypto.subtle exists),
+  // several times faster than the module's own on a fresh page. The result
+  // comes back later; an empty one (a failure) and the module derives it.
+  derive(conn, bits, p, n, s, k, iterations) {
+    const c = crypto.subtle, pw = mem().slice(p, p + n), salt = mem().slice(s, s + k);
+    const back = (b = new Uint8Array(0)) => {
+      pw.fill(0);
+      mem().set(b, wasm.tunnel_input(b.length));
+      wasm.tunnel_derived(conn, b.length);
+    };
+    c.importKey("raw", pw, "PBKDF2", false, ["deriveBits"])
+      .then((key) => c.deriveBits({ name: "PBKDF2", hash: "SHA-" + (bits > 160 ? bits : 1), salt, iterations }, key, bits))
+      .then((b) => back(new Uint8Array(b)), () => back());
+  },
 };
 
 // Started once the tunnel runs, off the path to 4|loaded (it costs the page
@@ -120,7 +134,7 @@ const module = WebAssembly.instantiateStreaming(fetch("tunnel_bg.wasm"), { io })
   .catch(() => fetch("tunnel_bg.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, { io })));
 Promise.all([config, module]).then(([text, { instance }]) => {
   wasm = instance.exports;
-  wasm.tunnel_start(text !== undefined, ...put(text ?? "", location.href, location.origin,
+  wasm.tunnel_start((text !== undefined) + 2 * !!crypto.subtle, ...put(text ?? "", location.href, location.origin,
     location.ancestorOrigins?.[0] ?? "", document.referrer));
   maxParent = wasm.tunnel_limit(0);
   maxFrame = wasm.tunnel_limit(1);

@@ -8,6 +8,7 @@ mod hash;
 mod plain;
 mod saslprep;
 mod scram;
+pub use scram::Derivation;
 
 use core::fmt;
 use hash::HashAlg;
@@ -47,7 +48,7 @@ impl Mechanism {
 
     /// The mechanism with this name (case-insensitive, surrounding whitespace ignored).
     pub fn from_name(name: &str) -> Option<Mechanism> {
-        let name = name.trim_matches(is_xml_space);
+        let name = name.trim_ascii();
         Mechanism::ALL
             .into_iter()
             .find(|m| m.name().eq_ignore_ascii_case(name))
@@ -196,6 +197,8 @@ enum State {
     PlainSent,
     ScramStart(scram::ClientFirst),
     ScramFirstSent(scram::ClientFirst),
+    /// Server-first checked (it is read again with the salted password).
+    ScramDeriving { first: scram::ClientFirst, challenge: Vec<u8>, salt: Vec<u8>, iterations: u32 },
     ScramFinalSent(scram::AwaitFinal),
     /// Server-final arrived as a challenge and checked out; waiting for <success/>.
     ScramVerified(scram::AwaitFinal),
@@ -277,20 +280,63 @@ impl SaslClient {
         }
     }
 
-    /// Raw challenge in, raw response out. SCRAM server-first gives client-final; a
-    /// server-final ("v=") sent as a challenge is verified and answered with an empty
-    /// response (RFC 6120 lets the server put it in a challenge or in <success/>).
+    /// Raw challenge in, raw response out, the salted password derived here
+    /// (see `step` to derive it elsewhere).
     pub fn challenge(&mut self, data: &[u8]) -> Result<Vec<u8>, SaslError> {
+        self.step(data, false)?.ok_or(SaslError::UnexpectedStep)
+    }
+
+    /// Raw challenge in, Some(raw response) out. SCRAM server-first gives
+    /// client-final, or with `defer` None: then `derived` gives it, given
+    /// the salted password that `derivation` describes. A server-final
+    /// ("v=") sent as a challenge is verified and answered with an empty
+    /// response (RFC 6120 lets the server put it in a challenge or in
+    /// <success/>).
+    pub fn step(&mut self, data: &[u8], defer: bool) -> Result<Option<Vec<u8>>, SaslError> {
         match core::mem::replace(&mut self.state, State::Failed) {
-            State::ScramFirstSent(first) => {
-                let (response, next) = first.server_first(data)?;
-                self.state = State::ScramFinalSent(next);
-                Ok(response)
-            }
+            State::ScramFirstSent(first) => self.answer(first, data, (!defer).then_some(&[])),
             State::ScramFinalSent(next) => {
                 next.verify(data)?;
                 self.state = State::ScramVerified(next);
-                Ok(Vec::new())
+                Ok(Some(Vec::new()))
+            }
+            _ => Err(SaslError::UnexpectedStep),
+        }
+    }
+
+    fn answer(&mut self, first: scram::ClientFirst, data: &[u8], salted: Option<&[u8]>) -> Result<Option<Vec<u8>>, SaslError> {
+        match first.server_first(data, salted)? {
+            scram::Answer::Final(response, next) => {
+                self.state = State::ScramFinalSent(next);
+                Ok(Some(response))
+            }
+            scram::Answer::Derive(first, salt, iterations) => {
+                self.state = State::ScramDeriving { first, challenge: data.to_vec(), salt, iterations };
+                Ok(None)
+            }
+        }
+    }
+
+    /// The key derivation the exchange waits for, if it does.
+    pub fn derivation(&self) -> Option<Derivation<'_>> {
+        match &self.state {
+            State::ScramDeriving { first, salt, iterations, .. } => Some(Derivation {
+                hash: first.hash(),
+                password: first.password()?,
+                salt,
+                iterations: *iterations,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The salted password (PBKDF2 per `derivation`) in, the raw response
+    /// out. Given anything not of the hash's length (empty, say), the
+    /// client derives it itself.
+    pub fn derived(&mut self, salted: &[u8]) -> Result<Vec<u8>, SaslError> {
+        match core::mem::replace(&mut self.state, State::Failed) {
+            State::ScramDeriving { first, challenge, .. } => {
+                self.answer(first, &challenge, Some(salted))?.ok_or(SaslError::UnexpectedStep)
             }
             _ => Err(SaslError::UnexpectedStep),
         }
@@ -331,14 +377,10 @@ impl SaslClient {
 /// Decode the base64 text of a <challenge/> or <success/> element: empty text or a
 /// lone "=" mean no data; XML whitespace around the text is ignored.
 pub fn decode_payload(text: &str) -> Result<Vec<u8>, SaslError> {
-    match text.trim_matches(is_xml_space) {
+    match text.trim_ascii() {
         "" | "=" => Ok(Vec::new()),
         t => Ok(base64::decode(t)?),
     }
-}
-
-fn is_xml_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
 #[cfg(test)]

@@ -77,8 +77,23 @@ impl ClientFirst {
         out
     }
 
-    /// server-first-message in, client-final-message out.
-    pub(super) fn server_first(self, data: &[u8]) -> Result<(Vec<u8>, AwaitFinal), SaslError> {
+    pub(super) fn hash(&self) -> HashAlg {
+        self.hash
+    }
+
+    /// The SASLprep'ed password, unless keys stand in for it.
+    pub(super) fn password(&self) -> Option<&[u8]> {
+        match &self.credential {
+            Credential::Password(pw) => Some(pw.as_bytes()),
+            Credential::Keys(_) => None,
+        }
+    }
+
+    /// server-first-message in, client-final-message out. `salted`: the
+    /// salted password derived elsewhere (anything not of the hash's length:
+    /// derive it here), or None to have it asked for (`Answer::Derive`);
+    /// then this is called again with the same message and it.
+    pub(super) fn server_first(self, data: &[u8], salted: Option<&[u8]>) -> Result<Answer, SaslError> {
         let text = core::str::from_utf8(data).map_err(|_| SaslError::MalformedChallenge)?;
         if let Some(e) = text.strip_prefix("e=") {
             // Not in RFC 5802's grammar here, but say what the server said.
@@ -87,7 +102,7 @@ impl ClientFirst {
         // Fixed order r, s, i; a leading "m=" (mandatory extension) is thus rejected,
         // as RFC 5802 requires for extensions we do not understand. Trailing
         // extensions are ignored.
-        let mut parts = text.split(',');
+        let mut parts = split_bytes(text, b',');
         let server_nonce = attr(parts.next(), "r=")?;
         let salt = attr(parts.next(), "s=")?;
         let iterations = attr(parts.next(), "i=")?;
@@ -103,10 +118,10 @@ impl ClientFirst {
             return Err(SaslError::MalformedChallenge);
         }
         let iterations = parse_iterations(iterations)?;
-
         let keys = match self.credential {
+            Credential::Password(_) if salted.is_none() => return Ok(Answer::Derive(self, salt, iterations)),
             Credential::Password(pw) => {
-                derive_keys(self.mechanism, self.hash, &pw, salt, iterations)
+                derive_keys(self.mechanism, self.hash, &pw, salted.unwrap_or_default(), salt, iterations)
             }
             Credential::Keys(k) if k.salt == salt && k.iterations == iterations => k,
             Credential::Keys(_) => return Err(SaslError::KeysMismatch),
@@ -134,13 +149,32 @@ impl ClientFirst {
         out.push_str(",p=");
         out.push_str(&base64::encode(&proof));
         let server_signature = hash.hmac(&keys.server_key, auth.as_bytes());
-        Ok((
-            out.into_bytes(),
-            AwaitFinal {
-                server_signature,
-                keys,
-            },
-        ))
+        Ok(Answer::Final(out.into_bytes(), AwaitFinal { server_signature, keys }))
+    }
+}
+
+/// What a server-first-message leads to.
+pub(super) enum Answer {
+    /// The client-final-message; the server-final is checked next.
+    Final(Vec<u8>, AwaitFinal),
+    /// First the salted password, from this salt and iteration count.
+    Derive(ClientFirst, Vec<u8>, u32),
+}
+
+/// SaltedPassword := PBKDF2(HMAC-hash, password, salt, iterations) (RFC 5802
+/// §3), which WebCrypto can compute natively; the password is SASLprep'ed.
+pub struct Derivation<'a> {
+    pub(super) hash: HashAlg,
+    pub password: &'a [u8],
+    pub salt: &'a [u8],
+    pub iterations: u32,
+}
+
+impl Derivation<'_> {
+    /// The hash's output length in bits: 160, 256 or 512 (SHA-1, SHA-256,
+    /// SHA-512).
+    pub fn bits(&self) -> u32 {
+        (self.hash.output_len() * 8) as u32
     }
 }
 
@@ -151,7 +185,7 @@ impl AwaitFinal {
             return Err(SaslError::MissingServerSignature);
         }
         let text = core::str::from_utf8(data).map_err(|_| SaslError::MalformedChallenge)?;
-        let first = text.split_once(',').map_or(text, |(a, _)| a);
+        let first = before_any(text, b",");
         if let Some(e) = first.strip_prefix("e=") {
             return Err(server_error(e));
         }
@@ -170,19 +204,27 @@ impl AwaitFinal {
     }
 }
 
-/// SaltedPassword, then ClientKey and ServerKey (RFC 5802 §3).
+/// SaltedPassword (unless `salted` is it), then ClientKey and ServerKey
+/// (RFC 5802 §3).
 fn derive_keys(
     mechanism: Mechanism,
     hash: HashAlg,
     password: &str,
+    salted: &[u8],
     salt: Vec<u8>,
     iterations: u32,
 ) -> ScramKeys {
-    let salted = hash.pbkdf2(password.as_bytes(), &salt, iterations);
+    let own;
+    let salted = if salted.len() == hash.output_len() {
+        salted
+    } else {
+        own = hash.pbkdf2(password.as_bytes(), &salt, iterations);
+        &own
+    };
     ScramKeys {
         mechanism,
-        client_key: hash.hmac(&salted, b"Client Key"),
-        server_key: hash.hmac(&salted, b"Server Key"),
+        client_key: hash.hmac(salted, b"Client Key"),
+        server_key: hash.hmac(salted, b"Server Key"),
         salt,
         iterations,
     }
@@ -199,7 +241,7 @@ fn attr<'a>(part: Option<&'a str>, prefix: &str) -> Result<&'a str, SaslError> {
 }
 
 fn server_error(value: &str) -> SaslError {
-    let value = value.split_once(',').map_or(value, |(a, _)| a);
+    let value = before_any(value, b",");
     SaslError::ServerError(value.to_owned())
 }
 
@@ -600,6 +642,46 @@ mod tests {
             c.challenge(SHA1_V.as_bytes()),
             Err(SaslError::UnexpectedStep)
         );
+    }
+
+    /// The salted password derived elsewhere (WebCrypto in the browser):
+    /// the same client-final whether it is handed in, missing or malformed.
+    #[test]
+    fn deferred_derivation() {
+        let salted = HashAlg::Sha1.pbkdf2(b"pencil", &base64::decode("QSXCR+Q6sek8bf92").unwrap(), 4096);
+        for given in [&salted[..], b"", &salted[..19], &[salted.clone(), vec![0]].concat()] {
+            let mut c = sha1_started();
+            assert!(c.derivation().is_none(), "nothing to derive before server-first");
+            assert_eq!(c.step(SHA1_FIRST.as_bytes(), true), Ok(None));
+            let d = c.derivation().unwrap();
+            assert_eq!((d.bits(), d.password, d.iterations), (160, &b"pencil"[..], 4096));
+            assert_eq!(d.salt, base64::decode("QSXCR+Q6sek8bf92").unwrap());
+            // Another challenge while deriving is out of order.
+            let mut early = sha1_started();
+            early.step(SHA1_FIRST.as_bytes(), true).unwrap();
+            assert_eq!(early.step(SHA1_V.as_bytes(), true), Err(SaslError::UnexpectedStep));
+            assert_eq!(c.derived(given).unwrap(), SHA1_FINAL.as_bytes());
+            assert!(c.derivation().is_none());
+            assert_eq!(c.derived(&salted), Err(SaslError::UnexpectedStep), "only once");
+        }
+        // A wrong salted password of the right length is used as given: the
+        // proof is wrong and the server's signature does not check out.
+        let mut c = sha1_started();
+        c.step(SHA1_FIRST.as_bytes(), true).unwrap();
+        assert_ne!(c.derived(&[0; 20]).unwrap(), SHA1_FINAL.as_bytes());
+        assert_eq!(c.success(SHA1_V.as_bytes()), Err(SaslError::ServerSignatureMismatch));
+        // A server-first that fails the checks asks for nothing.
+        let mut c = sha1_started();
+        assert_eq!(c.step(b"r=other,s=QSXCR+Q6sek8bf92,i=4096", true), Err(SaslError::NonceMismatch));
+        assert!(c.derivation().is_none());
+        // Cached keys: nothing to derive, the answer comes at once.
+        let mut c = sha1_started();
+        c.challenge(SHA1_FIRST.as_bytes()).unwrap();
+        c.success(SHA1_V.as_bytes()).unwrap();
+        let keys = c.keys().unwrap().clone();
+        let mut c = sha1_client(Secret::Keys(&keys));
+        c.initial_response().unwrap();
+        assert_eq!(c.step(SHA1_FIRST.as_bytes(), true), Ok(Some(SHA1_FINAL.as_bytes().to_vec())));
     }
 
     #[test]
