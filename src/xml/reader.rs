@@ -219,7 +219,7 @@ impl<'a> Parser<'a> {
             // Only whitespace may stand outside the root element.
             return if raw.bytes().all(is_space) { Ok(()) } else { Err(Trailing) };
         };
-        with_text(el, |out| decode(raw, out, false))
+        with_text(el, raw.len(), |out| decode(raw, out, false))
     }
 
     /// `<!--…-->`, `<![CDATA[…]]>`, `<!DOCTYPE`: the cursor is on `<`.
@@ -238,7 +238,7 @@ impl<'a> Parser<'a> {
             if !raw.chars().all(is_xml_char) {
                 return Err(Malformed);
             }
-            with_text(el, |out| {
+            with_text(el, raw.len(), |out| {
                 normalize_eol(raw, out);
                 Ok(())
             })?;
@@ -358,11 +358,13 @@ impl<'a> Parser<'a> {
 
 /// Appends to the text node at the end of `el`, created if needed:
 /// adjacent text, references and CDATA form one node.
-fn with_text(el: &mut Element, f: impl FnOnce(&mut String) -> Result<(), XmlError>) -> Result<(), XmlError> {
+/// `len`: the raw text's length, which decoding never exceeds (one
+/// allocation, not a doubling per kilobyte).
+fn with_text(el: &mut Element, len: usize, f: impl FnOnce(&mut String) -> Result<(), XmlError>) -> Result<(), XmlError> {
     match el.children.last_mut() {
         Some(Node::Text(t)) => f(t),
         _ => {
-            let mut t = String::with_capacity(64);
+            let mut t = String::with_capacity(len);
             f(&mut t)?;
             el.children.push(Node::Text(t));
             Ok(())
