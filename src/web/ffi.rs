@@ -66,8 +66,12 @@ pub extern "C" fn tunnel_input(len: usize) -> *mut u8 {
     if s.busy {
         return core::ptr::null_mut();
     }
-    s.input.clear();
-    s.input.resize(len, 0);
+    // Grown, never cleared: zeroing it took a tenth of the module's time on
+    // the receive path (a tick profile of a burst). Exports read only the
+    // lengths the page says it wrote.
+    if s.input.len() < len {
+        s.input.resize(len, 0);
+    }
     s.input.as_mut_ptr()
 }
 

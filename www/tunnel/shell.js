@@ -96,7 +96,7 @@ const io = {
   // comes back later; an empty one (a failure) and the module derives it.
   derive(conn, bits, p, n, s, k, iterations) {
     const c = crypto.subtle, pw = mem().slice(p, p + n), salt = mem().slice(s, s + k);
-    const back = (b = new Uint8Array(0)) => {
+    const back = (b = []) => {
       pw.fill(0);
       mem().set(b, wasm.tunnel_input(b.length));
       wasm.tunnel_derived(conn, b.length);
