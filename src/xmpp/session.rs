@@ -8,7 +8,7 @@
 
 use crate::prelude::*;
 use super::ns;
-use super::sasl::{base64, Derivation, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
+use super::sasl::{self, base64, Derivation, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
 use super::sm::{self, Resume, NS_SM};
 use super::stanza;
 use crate::xml::{Element, Writer};
@@ -360,12 +360,7 @@ fn sasl_element(name: &'static str, mechanism: Option<&str>, data: &[u8]) -> Str
 }
 
 fn sasl_data(el: &Element) -> Result<Vec<u8>, SessionError> {
-    let text = el.text();
-    let text = text.trim_ascii();
-    if text.is_empty() || text == "=" {
-        return Ok(Vec::new());
-    }
-    base64::decode(text).map_err(|_| SessionError::Unexpected("SASL data that is not base64"))
+    sasl::decode_payload(&el.text()).map_err(|_| SessionError::Unexpected("SASL data that is not base64"))
 }
 
 /// The condition and its text; for `see-other-host` the text is the host
