@@ -132,17 +132,20 @@ impl Tunnel {
 
     /// What `Output::Derive { conn }` asks for, while it still waits.
     pub fn derivation(&self, conn: u32) -> Option<crate::xmpp::sasl::Derivation<'_>> {
-        self.conn.as_ref().filter(|c| c.id == conn).and_then(|c| c.session.derivation())
+        if !self.current(conn) {
+            return None;
+        }
+        self.conn.as_ref()?.session.derivation()
     }
 
     /// The salted password for `conn`; anything not of the hash's length
     /// (empty: the shell could not derive it) and the core derives it.
     pub fn handle_derived(&mut self, now: Millis, conn: u32, salted: &[u8]) {
         self.clock = now;
-        let r = match self.conn.as_mut().filter(|c| c.id == conn) {
-            Some(c) => c.session.derived(salted),
-            None => return,
-        };
+        if !self.current(conn) {
+            return;
+        }
+        let Some(r) = self.conn.as_mut().map(|c| c.session.derived(salted)) else { return };
         match r {
             Ok(()) => self.flush_session(),
             Err(e) => self.session_failed(now, e),
