@@ -41,6 +41,13 @@ else
   echo "setup: adding rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
+# The bundle rebuilds core and alloc for size (scripts/build.sh): their source.
+if [ -f "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core/Cargo.toml" ]; then
+  echo "setup: rust-src present"
+else
+  echo "setup: adding rust-src"
+  rustup component add rust-src
+fi
 
 # 3. wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 # No --locked: the registry mirror lacks one of its pinned transitive versions.

@@ -114,6 +114,8 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
+// A no_std crate must have one; the bundle's build makes every panic an
+// immediate trap (-Cpanic=immediate-abort), so it is not reached there.
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     wasm32::unreachable()
