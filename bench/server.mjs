@@ -140,10 +140,11 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
       if (!res.headersSent) send(res, 500, "text/plain", `${e.stack}\n`);
     }
   });
-  const trace = traceXmpp ? (t) => log(`xmpp ${t.slice(0, 300)}`) : null;
+  // Each line with the milliseconds since its socket connected: where a login spends its time.
+  const trace = (t0) => (traceXmpp ? (t) => log(`xmpp +${(performance.now() - t0).toFixed(1).padStart(5)} ms ${t.slice(0, 300)}`) : null);
   const xmppWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (ps) => (ps.has("xmpp") ? "xmpp" : false) });
   const rawWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  xmppWss.on("connection", (ws) => serveXmpp(ws, { domain: DOMAIN, pubsub: PUBSUB, users, registry, log: trace }));
+  xmppWss.on("connection", (ws) => serveXmpp(ws, { domain: DOMAIN, pubsub: PUBSUB, users, registry, log: trace(performance.now()) }));
   rawWss.on("connection", (ws) => serveRaw(ws, { domain: DOMAIN, user: USER, registry }));
   tunnelServer.on("upgrade", (req, socket, head) => {
     const p = new URL(req.url, tunnelOrigin).pathname;

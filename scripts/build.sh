@@ -14,17 +14,23 @@ out=$root/build/tunnel
 
 # core and alloc are rebuilt with the bundle (-Zbuild-std, from rust-src)
 # rather than linked precompiled, so that a panic is one trap (no message,
-# no location, no formatting code), and generics are instantiated and
-# optimised for size here instead of reusing std's speed-optimised copies
-# (-Zshare-generics=n; rustc shares them by default at opt-level z). Measured
-# 2026-12-03: 49.1 KB → 45.8 KB of gzipped wasm, same behaviour (our panic
-# handler already trapped). These are unstable flags, so RUSTC_BOOTSTRAP
-# unlocks them on the machine's one stable toolchain; only this build uses
-# them, into its own target directory (tests build the crate normally).
+# no location, no formatting code), and std's generics are instantiated and
+# optimised for size here instead of reusing its speed-optimised copies
+# (-Zshare-generics=n). Inlining is left to LLVM, which sees the whole
+# program under LTO: every function may be inlined across crates
+# (-Zcross-crate-inline-threshold=always) and MIR's own inliner, which
+# decides earlier and worse for size, is off (-Zmir-opt-level=1, the level
+# of debug builds). Measured 2026-12-03, gzipped wasm: 49.1 KB → 45.8 KB with
+# build-std and share-generics, → 44.3 KB with the inlining flags; same
+# behaviour (our panic handler already trapped). These are unstable flags,
+# so RUSTC_BOOTSTRAP unlocks them on the machine's one stable toolchain; only
+# this build uses them, into its own target directory (tests build the crate
+# normally).
 echo "build: cargo (wasm32, release, core and alloc rebuilt for size)"
 bundle_dir=$target_dir/bundle
 RUSTC_BOOTSTRAP=1 \
-RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zshare-generics=n -Zlocation-detail=none -Zfmt-debug=none" \
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zshare-generics=n -Zlocation-detail=none -Zfmt-debug=none
+  -Zcross-crate-inline-threshold=always -Zmir-opt-level=1" \
   cargo build --quiet --lib --release --target wasm32-unknown-unknown --features bundle \
   -Zbuild-std=core,alloc --target-dir "$bundle_dir" --manifest-path "$crate/Cargo.toml"
 

@@ -37,12 +37,14 @@ fn enter(f: impl FnOnce(&[u8], &mut Option<Shell>)) {
     s.busy = false;
 }
 
-/// Splits the input into the strings the page wrote; None if the lengths
-/// do not fit or a string is not UTF-8 (the page's encoder writes UTF-8).
-fn strings<const N: usize>(input: &[u8], lens: [usize; N]) -> Option<[&str; N]> {
-    let mut out = [""; N];
+/// Splits the input into the strings the page wrote (the first
+/// `lens.len()`, the rest ""); None if the lengths do not fit or a string is
+/// not UTF-8 (the page's encoder writes UTF-8). One copy for every export,
+/// not one per arity.
+fn strings<'a>(input: &'a [u8], lens: &[usize]) -> Option<[&'a str; 5]> {
+    let mut out = [""; 5];
     let mut at: usize = 0;
-    for (o, len) in out.iter_mut().zip(lens) {
+    for (o, &len) in out.iter_mut().zip(lens) {
         *o = core::str::from_utf8(input.get(at..at.checked_add(len)?)?).ok()?;
         at += len;
     }
@@ -50,7 +52,7 @@ fn strings<const N: usize>(input: &[u8], lens: [usize; N]) -> Option<[&str; N]> 
 }
 
 /// Calls `f` on the shell with the strings of this call.
-fn with<const N: usize>(lens: [usize; N], f: impl FnOnce(&mut Shell, [&str; N])) {
+fn with(lens: &[usize], f: impl FnOnce(&mut Shell, [&str; 5])) {
     enter(|input, shell| {
         if let (Some(shell), Some(s)) = (shell.as_mut(), strings(input, lens)) {
             f(shell, s)
@@ -81,7 +83,7 @@ pub extern "C" fn tunnel_input(len: usize) -> *mut u8 {
 #[no_mangle]
 pub extern "C" fn tunnel_start(flags: u32, config: usize, href: usize, origin: usize, ancestor: usize, referrer: usize) {
     enter(|input, shell| {
-        if let (None, Some([c, h, o, a, r])) = (shell.as_ref(), strings(input, [config, href, origin, ancestor, referrer])) {
+        if let (None, Some([c, h, o, a, r])) = (shell.as_ref(), strings(input, &[config, href, origin, ancestor, referrer])) {
             *shell = Some(Shell::start((flags & 1 != 0).then_some(c), h, o, a, r, flags & 2 != 0));
         }
     });
@@ -100,35 +102,35 @@ pub extern "C" fn tunnel_limit(which: u32) -> u32 {
 /// not a string (1) or too long (2).
 #[no_mangle]
 pub extern "C" fn tunnel_parent(origin: usize, data: usize, problem: u32) {
-    with([origin, data], |s, [o, d]| s.parent(o, d, problem));
+    with(&[origin, data], |s, [o, d, ..]| s.parent(o, d, problem));
 }
 
 /// Input: the subprotocol the server chose.
 #[no_mangle]
 pub extern "C" fn tunnel_opened(conn: u32, protocol: usize) {
-    with([protocol], |s, [p]| s.opened(conn, p));
+    with(&[protocol], |s, [p, ..]| s.opened(conn, p));
 }
 
 /// Input: a text frame ("" for a binary one).
 #[no_mangle]
 pub extern "C" fn tunnel_message(conn: u32, text: usize) {
-    with([text], |s, [t]| s.message(conn, t));
+    with(&[text], |s, [t, ..]| s.message(conn, t));
 }
 
 #[no_mangle]
 pub extern "C" fn tunnel_oversized(conn: u32) {
-    with([], |s, []| s.oversized(conn));
+    with(&[], |s, _| s.oversized(conn));
 }
 
 #[no_mangle]
 pub extern "C" fn tunnel_closed(conn: u32, code: u32) {
-    with([], |s, []| s.closed(conn, code as u16));
+    with(&[], |s, _| s.closed(conn, code as u16));
 }
 
 /// Input: the response body.
 #[no_mangle]
 pub extern "C" fn tunnel_http(conn: u32, rid: f64, status: u32, body: usize) {
-    with([body], |s, [b]| s.http(conn, rid, status as u16, b));
+    with(&[body], |s, [b, ..]| s.http(conn, rid, status as u16, b));
 }
 
 /// Input: the salted password (bytes, not a string), or none.
@@ -143,10 +145,10 @@ pub extern "C" fn tunnel_derived(conn: u32, len: usize) {
 
 #[no_mangle]
 pub extern "C" fn tunnel_timeout() {
-    with([], |s, []| s.timeout());
+    with(&[], |s, _| s.timeout());
 }
 
 #[no_mangle]
 pub extern "C" fn tunnel_unload() {
-    with([], |s, []| s.unload());
+    with(&[], |s, _| s.unload());
 }
