@@ -37,7 +37,7 @@ fn enter(f: impl FnOnce(&[u8], &mut Option<Shell>)) {
     s.busy = false;
 }
 
-/// Splits the input into the strings the page wrote (the first
+/// Splits the input into the strings the page wrote (at most five: the first
 /// `lens.len()`, the rest ""); None if the lengths do not fit or a string is
 /// not UTF-8 (the page's encoder writes UTF-8). One copy for every export,
 /// not one per arity.
