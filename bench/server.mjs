@@ -89,6 +89,11 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
   };
   const json = (res, body, status = 200) => send(res, status, TYPES[".json"], JSON.stringify(body), { "Cache-Control": "no-store" });
   const template = (text) => text.replaceAll("%%PARENT_ORIGIN%%", parentOrigin);
+  // The probe goes into each page inline, not as a script of its own: a
+  // blocking external script would put a round trip in front of every
+  // script of the page, which no production page has.
+  const probe = template(fs.readFileSync(path.join(pagesDir, "probe.js"), "utf8"));
+  const inlineProbe = (html) => html.replace(PROBE_TAG, () => `<script>${probe}</script>`);
 
   // Static tunnel files as a production server would serve them: revalidated
   // each load (ETag), so fresh iframes get 304s and the browser's code caches.
@@ -105,14 +110,11 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
     try {
       const url = new URL(req.url, tunnelOrigin);
       const p = url.pathname;
-      if (p === "/bench/probe.js") {
-        return serveStatic(req, res, Buffer.from(template(fs.readFileSync(path.join(pagesDir, "probe.js"), "utf8"))), TYPES[".js"]);
-      }
       if (p === "/bench/warm.html") return serveStatic(req, res, Buffer.from("<!doctype html><title>warm-up</title>"), TYPES[".html"]);
       if (p === "/ceiling/") {
         const html = template(fs.readFileSync(path.join(pagesDir, "ceiling.html"), "utf8"));
         served.ceiling.set(p, Buffer.from(withoutProbe(html)));
-        return serveStatic(req, res, Buffer.from(html), TYPES[".html"]);
+        return serveStatic(req, res, Buffer.from(inlineProbe(html)), TYPES[".html"]);
       }
       if (p.startsWith("/incumbent/")) {
         const files = { "/incumbent/": "incumbent.html", "/incumbent/incumbent.js": "incumbent.js" };
@@ -121,6 +123,7 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
         else if (files[p]) body = Buffer.from(template(fs.readFileSync(path.join(pagesDir, files[p]), "utf8")));
         else return send(res, 404, "text/plain", "not found\n");
         served.incumbent.set(p, p.endsWith("/") ? Buffer.from(withoutProbe(body.toString("utf8"))) : body);
+        if (p.endsWith("/")) body = Buffer.from(inlineProbe(body.toString("utf8")));
         return serveStatic(req, res, body, p.endsWith("/") ? TYPES[".html"] : TYPES[".js"]);
       }
       if (p.startsWith("/tunnel/")) {
@@ -132,7 +135,7 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
         }
         let body = fs.readFileSync(file);
         served.ours.set(p, body);
-        if (file.endsWith(".html")) body = Buffer.from(injectProbe(body.toString("utf8")));
+        if (file.endsWith(".html")) body = Buffer.from(inlineProbe(injectProbe(body.toString("utf8"))));
         return serveStatic(req, res, body, typeOf(file));
       }
       send(res, 404, "text/plain", "not found\n");
