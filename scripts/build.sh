@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the tunnel page into build/tunnel/: wasm (cargo, the no_std bundle)
-# → size-optimised wasm (wasm-opt); the page's JavaScript minified into
-# tunnel.js (esbuild); index.html. Run scripts/setup.sh first on a fresh
+# → size-optimised wasm (wasm-opt); the page's JavaScript minified (esbuild)
+# and inline in index.html. Run scripts/setup.sh first on a fresh
 # machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,9 +58,14 @@ passes=(--low-memory-unused --zero-filled-memory --flatten --rereloop -Oz -Oz
 # V8 (as in Chromium) must accept the result.
 node -e 'if (!WebAssembly.validate(require("fs").readFileSync(process.argv[1]))) { console.error("build: invalid wasm"); process.exit(1) }' "$out/tunnel_bg.wasm"
 
-# The page's JavaScript, minified: every agent downloads it.
+# The page's JavaScript, minified (every agent downloads it), and inline in
+# index.html: as a file of its own it would cost a round trip before the
+# module and config.json are even requested.
 echo "build: esbuild"
+tmp_js=$(mktemp -d)
+trap 'rm -rf "$tmp_js"' EXIT
 "$root/node_modules/.bin/esbuild" www/tunnel/shell.js --format=iife --minify \
-  --target=es2022 --log-level=warning --outfile="$out/tunnel.js"
-cp www/tunnel/index.html "$out/"
+  --target=es2022 --log-level=warning --outfile="$tmp_js/tunnel.js"
+node scripts/page.mjs inline www/tunnel/index.html "$tmp_js/tunnel.js" "$out/index.html"
+echo "build: a Content-Security-Policy for the page needs $(node scripts/page.mjs csp "$out/index.html")"
 echo "build: $(du -b "$out/tunnel_bg.wasm" | cut -f1) bytes wasm → build/tunnel/"

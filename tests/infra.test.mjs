@@ -25,7 +25,6 @@ function tunnelSource() {
   if (fs.existsSync(path.join(builtTunnel, 'tunnel_bg.wasm'))) return builtTunnel;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xmpp-tunnel-dummy-'));
   fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>dummy tunnel</title>\n');
-  fs.writeFileSync(path.join(dir, 'tunnel.js'), 'export default function init() {}\n');
   fs.writeFileSync(path.join(dir, 'tunnel_bg.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   return dir;
 }

@@ -4,8 +4,11 @@
 // and DISCONNECT_REQ.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
 import { startStaticServer } from "../support/static-server.mjs";
+import { scriptSrc } from "../../scripts/page.mjs";
 import { openParent, login, received, waitMessage, until, sleep, repoRoot, withStack } from "./harness.mjs";
 
 const env = withStack({});
@@ -193,4 +196,32 @@ test("closing the page (pagehide) unsubscribes before the socket goes", async ()
     await sleep(100);
   }
   assert.ok(!subs.includes("agent2@"), `left a subscription behind: ${subs}`);
+});
+
+// The page's script is inline (scripts/page.mjs): a deployment with a strict
+// Content-Security-Policy allows it by the hash the build prints. The same
+// policy without the hash must stop the page, or the first half proves nothing.
+test("under a strict Content-Security-Policy with the script's hash, the tunnel logs in", async () => {
+  const html = fs.readFileSync(path.join(repoRoot, "build", "tunnel", "index.html"), "utf8");
+  const ws = new URL(env.stack.server.wsUrl).origin;
+  const policy = (scripts) => `default-src 'none'; ${scripts}; connect-src 'self' ${ws}; worker-src blob:`;
+  const withPolicy = async (csp) => {
+    const context = await env.browser.newContext();
+    await context.route((url) => url.href.startsWith(env.stack.server.tunnelUrl.split("?")[0]) && url.pathname.endsWith("/"), async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), "content-security-policy": csp } });
+    });
+    return context;
+  };
+  const strict = await withPolicy(policy(scriptSrc(html)));
+  const page = await openParent(strict, env.stack);
+  await login(page, env.stack.server, "agent5", "csp");
+  await strict.close();
+
+  const noHash = await withPolicy(policy("script-src 'self' 'wasm-unsafe-eval'"));
+  const blocked = await noHash.newPage();
+  await blocked.goto(env.stack.parentUrl());
+  await sleep(1500);
+  assert.deepEqual(await received(blocked), [], "without the hash, the inline script must not run");
+  await noHash.close();
 });

@@ -6,10 +6,12 @@
 // Strings cross as UTF-8 in wasm memory: in through the module's input
 // buffer (src/web/ffi.rs), out as (pointer, length) to the `io` functions.
 
-// config.json first, never from the HTTP cache (an edited allow-list applies
-// at the next load), so no preload can serve it. A classic script, not a
-// module: it runs as soon as it arrives.
+// The build puts this script inline in index.html, so that both fetches
+// start as soon as the page is parsed, in parallel (an external script would
+// put its own round trip in front of them). config.json never comes from the
+// HTTP cache (an edited allow-list applies at the next load).
 const config = fetch("config.json", { cache: "no-store" }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+const wasmFile = fetch("tunnel_bg.wasm");
 const up = window.parent, sockets = new Map(), requests = new Map();
 const encoder = new TextEncoder(), decoder = new TextDecoder();
 let wasm, bytes = new Uint8Array(0), maxParent = 0, maxFrame = 0, maxBody = 0, worker, handle, target;
@@ -128,9 +130,8 @@ addEventListener("message", (e) => {
 });
 addEventListener("pagehide", () => wasm?.tunnel_unload());
 
-// index.html preloaded the wasm. Streaming compilation where the server
-// labels the file application/wasm.
-const module = WebAssembly.instantiateStreaming(fetch("tunnel_bg.wasm"), { io })
+// Streaming compilation where the server labels the file application/wasm.
+const module = WebAssembly.instantiateStreaming(wasmFile, { io })
   .catch(() => fetch("tunnel_bg.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, { io })));
 Promise.all([config, module]).then(([text, { instance }]) => {
   wasm = instance.exports;
