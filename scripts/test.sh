@@ -11,7 +11,7 @@ bash scripts/build.sh
 # The tunnel page's gzipped download (html + js + wasm). The target is below
 # the Strophe.js page (about 21 KB) and the budget 40 KB; until the page is
 # there, this ratchet keeps what has been won (it only ever moves down).
-node scripts/size.mjs --max 45896
+node scripts/size.mjs --max 45843
 
 echo "test: native unit and transcript tests of the core"
 cargo test --quiet

@@ -87,21 +87,16 @@ impl Config {
                 "websocket" => strings(v).map(|l| cfg.websocket = Some(l)),
                 "bosh" => strings(v).map(|l| cfg.bosh = Some(l)),
                 "transport" => v.as_str().and_then(Transport::parse).map(|t| cfg.transport = t),
-                "maxParentMessageBytes" => num(v, 256).map(|n| cfg.max_parent_message_bytes = n as usize),
-                "maxStanzaBytes" => num(v, 1024).map(|n| cfg.max_stanza_bytes = n as usize),
-                "connectTimeoutMs" => num(v, 1000).map(|n| cfg.connect_timeout_ms = n),
-                "requestTimeoutMs" => num(v, 100).map(|n| cfg.request_timeout_ms = n),
-                "pingIntervalMs" => num(v, 100).map(|n| cfg.ping_interval_ms = n),
-                "pingMaxRetry" => num(v, 0).map(|n| cfg.ping_max_retry = n),
                 "allowInsecurePlain" => v.as_bool().map(|b| cfg.allow_insecure_plain = b),
-                "reconnectBaseMs" => num(v, 10).map(|n| cfg.reconnect_base_ms = n),
-                "reconnectMaxMs" => num(v, 10).map(|n| cfg.reconnect_max_ms = n),
-                "reconnectStableMs" => num(v, 0).map(|n| cfg.reconnect_stable_ms = n),
                 "reconnectJitter" => v.as_bool().map(|b| cfg.reconnect_jitter = b),
-                _ => {
-                    problems.push(["config.json: unknown key \"", key, "\" ignored"].concat());
-                    Some(())
-                }
+                k => match NUMBERS.iter().position(|(name, _)| *name == k) {
+                    // One table for the numeric keys: one copy of the code.
+                    Some(i) => num(v, NUMBERS[i].1).map(|n| cfg.set_number(i, n)),
+                    None => {
+                        problems.push(["config.json: unknown key \"", key, "\" ignored"].concat());
+                        Some(())
+                    }
+                },
             };
             if ok.is_none() {
                 problems.push(["config.json: bad value for \"", key, "\" ignored"].concat());
@@ -117,6 +112,35 @@ impl Config {
             return true;
         }
         normalize_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
+    }
+}
+
+/// The numeric keys and their least allowed values, in `Config::set_number`'s order.
+const NUMBERS: [(&str, u64); 9] = [
+    ("maxParentMessageBytes", 256),
+    ("maxStanzaBytes", 1024),
+    ("connectTimeoutMs", 1000),
+    ("requestTimeoutMs", 100),
+    ("pingIntervalMs", 100),
+    ("pingMaxRetry", 0),
+    ("reconnectBaseMs", 10),
+    ("reconnectMaxMs", 10),
+    ("reconnectStableMs", 0),
+];
+
+impl Config {
+    fn set_number(&mut self, i: usize, n: u32) {
+        match i {
+            0 => self.max_parent_message_bytes = n as usize,
+            1 => self.max_stanza_bytes = n as usize,
+            2 => self.connect_timeout_ms = n,
+            3 => self.request_timeout_ms = n,
+            4 => self.ping_interval_ms = n,
+            5 => self.ping_max_retry = n,
+            6 => self.reconnect_base_ms = n,
+            7 => self.reconnect_max_ms = n,
+            _ => self.reconnect_stable_ms = n,
+        }
     }
 }
 
@@ -217,6 +241,24 @@ mod tests {
         assert_eq!(p.len(), 1);
         let (_, p) = Config::parse("[1]");
         assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn every_numeric_key_sets_its_own_field() {
+        let (c, p) = Config::parse(
+            r#"{"maxParentMessageBytes":2001,"maxStanzaBytes":2002,"connectTimeoutMs":2003,"requestTimeoutMs":2004,
+                "pingIntervalMs":2005,"pingMaxRetry":2006,"reconnectBaseMs":2007,"reconnectMaxMs":2008,
+                "reconnectStableMs":2009}"#,
+        );
+        assert!(p.is_empty(), "{p:?}");
+        let got = [c.max_parent_message_bytes as u32, c.max_stanza_bytes as u32, c.connect_timeout_ms,
+            c.request_timeout_ms, c.ping_interval_ms, c.ping_max_retry, c.reconnect_base_ms, c.reconnect_max_ms,
+            c.reconnect_stable_ms];
+        assert_eq!(got, [2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009]);
+        // Each key's least value still applies: below it, the default stays.
+        let (c, p) = Config::parse(r#"{"maxParentMessageBytes":255,"maxStanzaBytes":1023,"connectTimeoutMs":999}"#);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert_eq!(c, Config::default());
     }
 
     #[test]

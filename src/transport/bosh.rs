@@ -352,7 +352,7 @@ impl Bosh {
         let mut b = String::from("<body xmlns='");
         b.push_str(NS_HTTPBIND);
         b.push_str("' rid='");
-        push_decimal(&mut b, self.next_rid as u64);
+        push_decimal(&mut b, self.next_rid);
         b.push_str("' sid='");
         xml::escape_attr(&mut b, self.sid.as_deref().unwrap_or(""));
         b.push('\'');
@@ -361,7 +361,7 @@ impl Bosh {
         let acked = self.next_process - 1;
         if acked + 1 < self.next_rid {
             b.push_str(" ack='");
-            push_decimal(&mut b, acked as u64);
+            push_decimal(&mut b, acked);
             b.push('\'');
         }
         if let Some(k) = kind {

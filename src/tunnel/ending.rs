@@ -68,7 +68,7 @@ impl Tunnel {
         let delay = self.backoff.next_delay(&self.backoff_config(), now, u32::from_le_bytes(r));
         self.phase = Phase::Waiting { until: now + delay };
         let mut line = String::from("reconnecting in ");
-        push_decimal(&mut line, delay as u64);
+        push_decimal(&mut line, delay);
         line.push_str(" ms");
         self.log(&line);
         if !self.reconnecting {
