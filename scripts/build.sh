@@ -28,20 +28,13 @@ out=$root/build/tunnel
 # normally).
 echo "build: cargo (wasm32, release, core and alloc rebuilt for size)"
 bundle_dir=$target_dir/bundle
-RUSTC_BOOTSTRAP=1 \
-RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zshare-generics=n -Zlocation-detail=none -Zfmt-debug=none
-  -Zcross-crate-inline-threshold=always -Zmir-opt-level=1" \
-  cargo build --quiet --lib --release --target wasm32-unknown-unknown --features bundle \
-  -Zbuild-std=core,alloc --target-dir "$bundle_dir" --manifest-path "$crate/Cargo.toml"
-
+wasm_opt=$root/node_modules/.bin/wasm-opt
+[ -x "$wasm_opt" ] || { echo "build: $wasm_opt missing: run bash scripts/setup.sh" >&2; exit 1; }
 rm -rf "$out" && mkdir -p "$out"
 
 # wasm-opt comes from npm's binaryen (Debian's binaryen 108 is too old for
 # what Rust >= 1.82 emits for wasm32); the post-MVP features are named
 # explicitly.
-echo "build: wasm-opt"
-wasm_opt=$root/node_modules/.bin/wasm-opt
-[ -x "$wasm_opt" ] || { echo "build: $wasm_opt missing: run bash scripts/setup.sh" >&2; exit 1; }
 features=(--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
   --enable-mutable-globals --enable-multivalue --enable-reference-types)
 # Flags measured on this module (gzipped bytes, 2026-12-03): flatten +
@@ -53,10 +46,23 @@ features=(--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-i
 # A last -Oz after --converge still takes ~90 B off.
 passes=(--low-memory-unused --zero-filled-memory --flatten --rereloop -Oz -Oz
   --flatten --rereloop -Oz --converge -Oz)
-"$wasm_opt" "${passes[@]}" --strip-producers --strip-target-features "${features[@]}" \
-  "$bundle_dir/wasm32-unknown-unknown/release/xmpp_tunnel.wasm" -o "$out/tunnel_bg.wasm"
-# V8 (as in Chromium) must accept the result.
-node -e 'if (!WebAssembly.validate(require("fs").readFileSync(process.argv[1]))) { console.error("build: invalid wasm"); process.exit(1) }' "$out/tunnel_bg.wasm"
+
+# One crate, two modules: the tunnel (no hashes: the page computes SCRAM's
+# keys and proof with WebCrypto) and, for pages without WebCrypto, the
+# hashes alone (scram.wasm, fetched only by those).
+build_module() { # features output
+  RUSTC_BOOTSTRAP=1 \
+  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zshare-generics=n -Zlocation-detail=none -Zfmt-debug=none
+    -Zcross-crate-inline-threshold=always -Zmir-opt-level=1" \
+    cargo build --quiet --lib --release --target wasm32-unknown-unknown --no-default-features --features "$1" \
+    -Zbuild-std=core,alloc --target-dir "$bundle_dir" --manifest-path "$crate/Cargo.toml"
+  "$wasm_opt" "${passes[@]}" --strip-producers --strip-target-features "${features[@]}" \
+    "$bundle_dir/wasm32-unknown-unknown/release/xmpp_tunnel.wasm" -o "$out/$2"
+  # V8 (as in Chromium) must accept the result.
+  node -e 'if (!WebAssembly.validate(require("fs").readFileSync(process.argv[1]))) { console.error("build: invalid wasm"); process.exit(1) }' "$out/$2"
+}
+build_module bundle tunnel_bg.wasm
+build_module scram-module scram.wasm
 
 # The page's JavaScript, minified (every agent downloads it), and inline in
 # index.html: as a file of its own it would cost a round trip before the
@@ -68,4 +74,4 @@ trap 'rm -rf "$tmp_js"' EXIT
   --target=es2022 --log-level=warning --outfile="$tmp_js/tunnel.js"
 node scripts/page.mjs inline www/tunnel/index.html "$tmp_js/tunnel.js" "$out/index.html"
 echo "build: a Content-Security-Policy for the page needs $(node scripts/page.mjs csp "$out/index.html")"
-echo "build: $(du -b "$out/tunnel_bg.wasm" | cut -f1) bytes wasm → build/tunnel/"
+echo "build: $(du -b "$out/tunnel_bg.wasm" | cut -f1) + $(du -b "$out/scram.wasm" | cut -f1) bytes wasm → build/tunnel/"

@@ -8,10 +8,11 @@ start=$(date +%s)
 
 bash scripts/setup.sh
 bash scripts/build.sh
-# The tunnel page's gzipped download (html + js + wasm). The target is below
-# the Strophe.js page (about 21 KB) and the budget 40 KB; until the page is
-# there, this ratchet keeps what has been won (it only ever moves down).
-node scripts/size.mjs --max 45843
+# The tunnel page's gzipped download (html with its script, and the wasm; and
+# with scram.wasm, which only pages without WebCrypto fetch). The target is
+# below the Strophe.js page (about 21 KB) and the budget 40 KB; until the page
+# is there, these ratchets keep what has been won (they only ever move down).
+node scripts/size.mjs --max 42965 --max-insecure 47425
 
 echo "test: native unit and transcript tests of the core"
 cargo test --quiet

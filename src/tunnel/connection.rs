@@ -138,8 +138,9 @@ impl Tunnel {
         self.conn.as_ref()?.session.derivation()
     }
 
-    /// The salted password for `conn`; anything not of the hash's length
-    /// (empty: the shell could not derive it) and the core derives it.
+    /// The answer to `derivation(conn)`; anything not of its length (empty:
+    /// the shell could not compute it) and the core computes it, where it
+    /// has the hashes (the browser bundle has not: the login fails, retried).
     pub fn handle_derived(&mut self, now: Millis, conn: u32, salted: &[u8]) {
         self.clock = now;
         if !self.current(conn) {
@@ -455,6 +456,9 @@ fn ping(id: &str, to: &str) -> String {
 fn describe(e: &SessionError) -> String {
     match e {
         SessionError::NoMechanism => "the server offers no SASL mechanism this tunnel may use".into(),
+        SessionError::Sasl(crate::xmpp::sasl::SaslError::DerivationFailed) => {
+            "the page could not compute SCRAM's proof (WebCrypto failed or is missing, and scram.wasm did not load)".into()
+        }
         SessionError::Sasl(_) => "SASL authentication failed on our side (bad server data or signature)".into(),
         SessionError::AuthFailed(c) => ["authentication failed: ", c].concat(),
         SessionError::Bind(c) => ["resource binding failed: ", c].concat(),

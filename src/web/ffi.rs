@@ -78,13 +78,12 @@ pub extern "C" fn tunnel_input(len: usize) -> *mut u8 {
 }
 
 /// Input: config.json (if `flags` bit 0), `location.href`, `location.origin`,
-/// `location.ancestorOrigins[0]` (or ""), `document.referrer`. `flags` bit
-/// 1: the page has `crypto.subtle`.
+/// `location.ancestorOrigins[0]` (or ""), `document.referrer`.
 #[no_mangle]
 pub extern "C" fn tunnel_start(flags: u32, config: usize, href: usize, origin: usize, ancestor: usize, referrer: usize) {
     enter(|input, shell| {
         if let (None, Some([c, h, o, a, r])) = (shell.as_ref(), strings(input, &[config, href, origin, ancestor, referrer])) {
-            *shell = Some(Shell::start((flags & 1 != 0).then_some(c), h, o, a, r, flags & 2 != 0));
+            *shell = Some(Shell::start((flags & 1 != 0).then_some(c), h, o, a, r));
         }
     });
 }
@@ -133,7 +132,7 @@ pub extern "C" fn tunnel_http(conn: u32, rid: f64, status: u32, body: usize) {
     with(&[body], |s, [b, ..]| s.http(conn, rid, status as u16, b));
 }
 
-/// Input: the salted password (bytes, not a string), or none.
+/// Input: the answer to `io::derive` (bytes, not a string), or none.
 #[no_mangle]
 pub extern "C" fn tunnel_derived(conn: u32, len: usize) {
     enter(|input, shell| {

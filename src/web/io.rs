@@ -19,7 +19,8 @@ mod raw {
         pub fn arm(ms: i32);
         pub fn now() -> f64;
         pub fn random(buf: *mut u8, len: usize);
-        pub fn derive(conn: u32, bits: u32, pw: *const u8, pw_len: usize, salt: *const u8, salt_len: usize, iterations: u32);
+        pub fn derive(conn: u32, bits: u32, keyed: u32, secret: *const u8, secret_len: usize, salt: *const u8,
+            salt_len: usize, iterations: u32, auth: *const u8, auth_len: usize);
     }
 }
 
@@ -87,9 +88,13 @@ pub fn random(buf: &mut [u8]) {
     unsafe { raw::random(buf.as_mut_ptr(), buf.len()) }
 }
 
-/// WebCrypto's PBKDF2 (HMAC with SHA-1, SHA-256 or SHA-512 for `bits` 160,
-/// 256, 512), reported later through `tunnel_derived`. The page copies the
-/// password and wipes its copy once done.
-pub fn derive(conn: u32, bits: u32, password: &[u8], salt: &[u8], iterations: u32) {
-    unsafe { raw::derive(conn, bits, password.as_ptr(), password.len(), salt.as_ptr(), salt.len(), iterations) }
+/// SCRAM's keys and proof (`sasl::Derivation`, with SHA-1, SHA-256 or
+/// SHA-512 for `bits` 160, 256, 512) by WebCrypto, or by the page's fallback
+/// module where it has none, reported later through `tunnel_derived`. The
+/// page copies the secret and wipes its copies once done.
+pub fn derive(conn: u32, bits: u32, keyed: bool, secret: &[u8], salt: &[u8], iterations: u32, auth: &[u8]) {
+    unsafe {
+        raw::derive(conn, bits, keyed as u32, secret.as_ptr(), secret.len(), salt.as_ptr(), salt.len(), iterations,
+            auth.as_ptr(), auth.len())
+    }
 }

@@ -50,9 +50,7 @@ impl Shell {
     /// unreadable); `href` and `origin` of the tunnel page; the embedder's
     /// origin where the browser tells it (`location.ancestorOrigins[0]`, or
     /// ""), and `document.referrer`.
-    /// `subtle`: the page has WebCrypto (`crypto.subtle`, secure contexts
-    /// only) to derive SCRAM's salted password with.
-    pub fn start(config: Option<&str>, href: &str, origin: &str, ancestor: &str, referrer: &str, subtle: bool) -> Shell {
+    pub fn start(config: Option<&str>, href: &str, origin: &str, ancestor: &str, referrer: &str) -> Shell {
         let (cfg, problems) = match config {
             Some(t) => Config::parse(t),
             None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
@@ -60,9 +58,8 @@ impl Shell {
         let parent = parent::ParentLink::new(&cfg, origin, ancestor, referrer);
         let entropy = Box::new(|buf: &mut [u8]| io::random(buf));
         let mut tunnel = Tunnel::new(cfg, problems, href, entropy);
-        if subtle {
-            tunnel.derive_elsewhere();
-        }
+        // The bundle has no hashes: the page computes SCRAM's keys and proof.
+        tunnel.derive_elsewhere();
         let mut shell = Shell {
             tunnel,
             parent,
@@ -129,10 +126,10 @@ impl Shell {
         self.run(|t, now| t.handle_http(now, conn, rid as u64, status, body));
     }
 
-    /// The salted password `io::derive` was asked for (empty: WebCrypto
-    /// failed, and the core derives it).
-    pub fn derived(&mut self, conn: u32, salted: &[u8]) {
-        self.run(|t, now| t.handle_derived(now, conn, salted));
+    /// The answer `io::derive` was asked for (empty: the page could not
+    /// compute it, and the login fails).
+    pub fn derived(&mut self, conn: u32, answer: &[u8]) {
+        self.run(|t, now| t.handle_derived(now, conn, answer));
     }
 
     pub fn timeout(&mut self) {
@@ -196,7 +193,7 @@ impl Shell {
             Output::Console(line) => io::log(&line),
             Output::Derive { conn } => {
                 if let Some(d) = self.tunnel.derivation(conn) {
-                    io::derive(conn, d.bits(), d.password, d.salt, d.iterations);
+                    io::derive(conn, d.bits(), d.keyed, d.secret, d.salt, d.iterations, d.auth);
                 }
             }
         }

@@ -19,7 +19,7 @@ pub enum SessionOut {
     /// Open (or, after SASL, restart) the stream.
     OpenStream,
     Send(String),
-    /// Derive the salted password (`derivation`) and hand it to `derived`.
+    /// Compute what `derivation` asks (SCRAM's keys and proof) and hand it to `derived`.
     Derive,
 }
 
@@ -42,7 +42,10 @@ pub enum SessionError {
 impl SessionError {
     /// SASL rejected the credentials (spec: status `unauthorized`, no retry).
     pub fn is_auth(&self) -> bool {
-        matches!(self, SessionError::AuthFailed(_) | SessionError::Sasl(_))
+        // The page failing to compute SCRAM's proof says nothing of the
+        // password: retried like a lost connection.
+        matches!(self, SessionError::AuthFailed(_))
+            || matches!(self, SessionError::Sasl(e) if *e != crate::xmpp::sasl::SaslError::DerivationFailed)
             || matches!(self, SessionError::Stream { condition, .. } if condition == "not-authorized")
     }
 }
@@ -82,8 +85,9 @@ pub struct Login {
     pub allow_plain: bool,
     /// Random bytes for the SCRAM nonce.
     pub nonce: Vec<u8>,
-    /// SCRAM's PBKDF2 is left to the caller (`SessionOut::Derive`), which
-    /// may have a faster one (WebCrypto's); otherwise it runs here.
+    /// SCRAM's keys and proof are left to the caller (`SessionOut::Derive`),
+    /// which has WebCrypto; otherwise they are computed here (always left to
+    /// the caller in a build without the hashes).
     pub derive_elsewhere: bool,
 }
 
@@ -286,12 +290,12 @@ impl Session {
         }
     }
 
-    /// The salted password `derivation` asked for (anything not of the
-    /// hash's length: derive it here). Ignored when nothing waits for it.
-    pub fn derived(&mut self, salted: &[u8]) -> Result<(), SessionError> {
+    /// The answer `derivation` asked for (anything not of its length:
+    /// computed here, where the hashes are). Ignored when nothing waits.
+    pub fn derived(&mut self, answer: &[u8]) -> Result<(), SessionError> {
         if let State::Sasl(client) = &mut self.state {
             if client.derivation().is_some() {
-                let resp = client.derived(salted).map_err(SessionError::Sasl)?;
+                let resp = client.derived(answer).map_err(SessionError::Sasl)?;
                 self.respond(Some(resp));
             }
         }

@@ -58,6 +58,16 @@ pub fn salted_password(password: &str, salt: &[u8], i: u32) -> Vec<u8> {
     salted
 }
 
+/// What the shell answers a derivation with (ClientKey || ServerKey ||
+/// ClientProof || ServerSignature), written out independently too.
+pub fn scram_answer(password: &str, salt: &[u8], i: u32, auth_message: &[u8]) -> Vec<u8> {
+    let salted = salted_password(password, salt, i);
+    let (client_key, server_key) = (hmac1(&salted, b"Client Key"), hmac1(&salted, b"Server Key"));
+    let signature = hmac1(&Sha1::digest(&client_key), auth_message);
+    let proof: Vec<u8> = client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
+    [client_key.clone(), server_key.clone(), proof, hmac1(&server_key, auth_message)].concat()
+}
+
 /// RFC 5802 §3, server side.
 pub fn server_signature(password: &str, salt: &[u8], i: u32, auth_message: &str) -> Vec<u8> {
     let salted = salted_password(password, salt, i);
@@ -73,8 +83,8 @@ fn scram_login(tamper: bool) -> Result<Session, SessionError> {
 
 /// The same with `derive_elsewhere`: the caller hands in `salted` (None:
 /// the session derives it itself).
-/// The salted password a caller hands in, from the salt.
-type Derive<'a> = &'a dyn Fn(&[u8]) -> Vec<u8>;
+/// The answer a caller hands in, from the salt and the AuthMessage.
+type Derive<'a> = &'a dyn Fn(&[u8], &[u8]) -> Vec<u8>;
 
 fn scram_login_deriving(tamper: bool, salted: Option<Derive>) -> Result<Session, SessionError> {
     let mut s = Session::new(Login { derive_elsewhere: salted.is_some(), ..login(false) }, Some("desk".into()), None);
@@ -95,8 +105,8 @@ fn scram_login_deriving(tamper: bool, salted: Option<Derive>) -> Result<Session,
     if let Some(derive) = salted {
         assert_eq!(outputs(&mut s), [SessionOut::Derive], "nothing is sent before the derivation");
         let d = s.derivation().expect("the derivation asked for");
-        assert_eq!((d.bits(), d.password, d.salt, d.iterations), (160, &b"pencil"[..], &salt[..], 4096));
-        let given = derive(d.salt);
+        assert_eq!((d.bits(), d.secret, d.keyed, d.salt, d.iterations), (160, &b"pencil"[..], false, &salt[..], 4096));
+        let given = derive(d.salt, d.auth);
         s.derived(&given)?;
     }
     let client_final = sasl_payload(&sent(&mut s));
@@ -135,18 +145,18 @@ fn scram_sha1_bind_and_legacy_session() {
 
 #[test]
 fn scram_derivation_left_to_the_caller() {
-    let right = |salt: &[u8]| salted_password("pencil", salt, 4096);
+    let right = |salt: &[u8], auth: &[u8]| scram_answer("pencil", salt, 4096, auth);
     let mut s = scram_login_deriving(false, Some(&right)).unwrap();
     assert_eq!(outputs(&mut s), [SessionOut::OpenStream]);
     assert!(s.scram_keys().is_some());
     // A late or repeated result is ignored.
-    s.derived(&right(b"salt-of-the-earth")).unwrap();
+    s.derived(&right(b"salt-of-the-earth", b"")).unwrap();
     assert_eq!(outputs(&mut s), []);
     assert!(s.derivation().is_none());
-    // The caller could not derive it (WebCrypto failed): the session does.
-    assert!(scram_login_deriving(false, Some(&|_: &[u8]| vec![])).is_ok());
-    // A wrong salted password fails the server's signature, as it must.
-    let e = scram_login_deriving(false, Some(&|_: &[u8]| vec![1; 20])).err().unwrap();
+    // The caller could not compute it: the session does (it has the hashes).
+    assert!(scram_login_deriving(false, Some(&|_: &[u8], _: &[u8]| vec![])).is_ok());
+    // A wrong answer fails the server's signature, as it must.
+    let e = scram_login_deriving(false, Some(&|_: &[u8], _: &[u8]| vec![1; 80])).err().unwrap();
     assert!(matches!(e, SessionError::Sasl(SaslError::ServerSignatureMismatch)), "{e:?}");
 }
 
@@ -249,4 +259,10 @@ fn wrong_namespaces_are_protocol_errors() {
     s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>")).unwrap();
     let e = s.element(el("<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:other'><jid>u@d/r</jid></bind></iq>"));
     assert_eq!(e, Err(SessionError::Bind("no-jid".into())));
+}
+
+#[test]
+fn a_page_that_cannot_compute_scram_is_not_a_wrong_password() {
+    assert!(!SessionError::Sasl(SaslError::DerivationFailed).is_auth());
+    assert!(SessionError::Sasl(SaslError::ServerSignatureMismatch).is_auth());
 }

@@ -3,7 +3,7 @@
 //! the request, its answer, stale and missing answers, and a connection that
 //! ends while it waits.
 
-use crate::session::{salted_password, server_signature};
+use crate::session::{scram_answer, server_signature};
 use crate::tunnel::{Harness, FEATURES_BIND, OPEN};
 use xmpp_tunnel::xml::{parse, Limits};
 use xmpp_tunnel::xmpp::sasl::base64;
@@ -60,13 +60,14 @@ fn the_shell_derives_the_salted_password() {
     assert_eq!(h.derives, [conn]);
     assert!(h.sent.is_empty(), "no response before the derivation");
     let d = h.t.derivation(conn).expect("what to derive");
-    assert_eq!((d.bits(), d.password, d.salt, d.iterations), (160, &b"secret"[..], SALT, 4096));
+    assert_eq!((d.bits(), d.secret, d.keyed, d.salt, d.iterations), (160, &b"secret"[..], false, SALT, 4096));
+    let answer = scram_answer("secret", SALT, 4096, d.auth);
     assert!(h.t.derivation(conn + 1).is_none());
     // An answer for another connection is ignored.
-    h.t.handle_derived(h.now, conn + 1, &salted_password("secret", SALT, 4096));
+    h.t.handle_derived(h.now, conn + 1, &answer);
     h.drain();
     assert!(h.sent.is_empty());
-    h.t.handle_derived(h.now, conn, &salted_password("secret", SALT, 4096));
+    h.t.handle_derived(h.now, conn, &answer);
     h.drain();
     assert!(h.t.derivation(conn).is_none());
     finish(&mut h, &bare, &first);
@@ -75,7 +76,7 @@ fn the_shell_derives_the_salted_password() {
     assert_eq!(p.last().map(String::as_str), Some("4|connected"));
     // A late repeat changes nothing.
     h.take_sent();
-    h.t.handle_derived(h.now, conn, &[1; 20]);
+    h.t.handle_derived(h.now, conn, &[1; 80]);
     h.drain();
     assert!(h.take_sent().is_empty() && h.take_parent().is_empty());
 }
@@ -96,7 +97,7 @@ fn a_wrong_answer_is_an_authentication_failure() {
     let mut h = Harness::new();
     let (bare, first) = to_challenge(&mut h);
     let conn = h.conn.unwrap();
-    h.t.handle_derived(h.now, conn, &[0; 20]);
+    h.t.handle_derived(h.now, conn, &[0; 80]);
     h.drain();
     let fin = payload(&h.take_sent().pop().unwrap());
     let auth = format!("{bare},{first},{}", fin.split(",p=").next().unwrap());
@@ -117,7 +118,7 @@ fn lost_while_deriving_then_a_stale_answer() {
     let new = h.conn.unwrap();
     assert_ne!(new, old, "reconnected");
     let sent_before = h.sent.len();
-    h.t.handle_derived(h.now, old, &salted_password("secret", SALT, 4096));
+    h.t.handle_derived(h.now, old, &[0; 80]);
     h.drain();
     assert_eq!(h.sent.len(), sent_before, "nothing sent for the old connection");
 }

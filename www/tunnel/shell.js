@@ -93,21 +93,65 @@ const io = {
   },
   now: () => performance.now(),
   random: (p, n) => crypto.getRandomValues(mem().subarray(p, p + n)),
-  // SCRAM's PBKDF2 by WebCrypto (only offered where crypto.subtle exists),
-  // several times faster than the module's own on a fresh page. The result
-  // comes back later; an empty one (a failure) and the module derives it.
-  derive(conn, bits, p, n, s, k, iterations) {
-    const c = crypto.subtle, pw = mem().slice(p, p + n), salt = mem().slice(s, s + k);
-    const back = (b = []) => {
-      pw.fill(0);
+  // SCRAM's keys and proof (what src/xmpp/sasl/scram.rs's Derivation asks):
+  // the module has no hashes. The answer comes back later; an empty one
+  // (nothing could compute it) and the login fails.
+  derive(conn, bits, keyed, p, n, s, k, iterations, a, m) {
+    const secret = mem().slice(p, p + n), salt = mem().slice(s, s + k), auth = mem().slice(a, a + m);
+    const back = (b = new Uint8Array(0)) => {
+      secret.fill(0);
       mem().set(b, wasm.tunnel_input(b.length));
       wasm.tunnel_derived(conn, b.length);
+      b.fill(0);
     };
-    c.importKey("raw", pw, "PBKDF2", false, ["deriveBits"])
-      .then((key) => c.deriveBits({ name: "PBKDF2", hash: "SHA-" + (bits > 160 ? bits : 1), salt, iterations }, key, bits))
-      .then((b) => back(new Uint8Array(b)), () => back());
+    webScram(bits, keyed, secret, salt, iterations, auth)
+      .catch(() => moduleScram(bits, keyed, secret, salt, iterations, auth))
+      .then(back, () => back());
   },
 };
+
+// By WebCrypto (secure contexts only; native, and no hash code to download).
+async function webScram(bits, keyed, secret, salt, iterations, auth) {
+  const c = crypto.subtle, hash = "SHA-" + (bits > 160 ? bits : 1), n = bits / 8, out = new Uint8Array(4 * n);
+  const hmac = async (key, data) =>
+    new Uint8Array(await c.sign("HMAC", await c.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]), data));
+  let ck = secret.subarray(0, n), sk = secret.subarray(n);
+  if (!keyed) {
+    const pw = await c.importKey("raw", secret, "PBKDF2", false, ["deriveBits"]);
+    const salted = new Uint8Array(await c.deriveBits({ name: "PBKDF2", hash, salt, iterations }, pw, bits));
+    ck = await hmac(salted, encoder.encode("Client Key"));
+    sk = await hmac(salted, encoder.encode("Server Key"));
+    salted.fill(0);
+  }
+  const proof = await hmac(new Uint8Array(await c.digest(hash, ck)), auth);
+  out.set(ck);
+  out.set(sk, n);
+  out.set(proof.map((x, i) => x ^ ck[i]), 2 * n);
+  out.set(await hmac(sk, auth), 3 * n);
+  return out;
+}
+
+// Where the page has no WebCrypto (plain http) or it fails: the core's own
+// hashes as a module of their own, fetched only then, and instantiated
+// afresh each time, so that no secret outlives the computation.
+let scramModule;
+async function moduleScram(bits, keyed, secret, salt, iterations, auth) {
+  scramModule ??= WebAssembly.compileStreaming(fetch("scram.wasm"))
+    .catch(() => fetch("scram.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)))
+    .catch((e) => { scramModule = null; throw e; });
+  const x = (await WebAssembly.instantiate(await scramModule)).exports;
+  const n = secret.length, k = salt.length, p = x.scram_input(n + k + auth.length);
+  let m = new Uint8Array(x.memory.buffer);
+  m.set(secret, p);
+  m.set(salt, p + n);
+  m.set(auth, p + n + k);
+  const q = x.scram_derive(p, bits, keyed, n, k, iterations, auth.length);
+  m = new Uint8Array(x.memory.buffer);
+  const out = m.slice(q, q + bits / 2);
+  m.fill(0);
+  if (!q) throw new Error("scram.wasm refused the input");
+  return out;
+}
 
 // Started once the tunnel runs, off the path to 4|loaded (it costs the page
 // a millisecond or two); until then timers are setTimeout's.
@@ -135,7 +179,7 @@ const module = WebAssembly.instantiateStreaming(wasmFile, { io })
   .catch(() => fetch("tunnel_bg.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, { io })));
 Promise.all([config, module]).then(([text, { instance }]) => {
   wasm = instance.exports;
-  wasm.tunnel_start((text !== undefined) + 2 * !!crypto.subtle, ...put(text ?? "", location.href, location.origin,
+  wasm.tunnel_start(text !== undefined, ...put(text ?? "", location.href, location.origin,
     location.ancestorOrigins?.[0] ?? "", document.referrer));
   maxParent = wasm.tunnel_limit(0);
   maxFrame = wasm.tunnel_limit(1);

@@ -13,6 +13,18 @@ pub use scram::Derivation;
 use core::fmt;
 use hash::HashAlg;
 
+/// The answer to a `Derivation` given as the page's fallback module gets it
+/// (`src/scram_module.rs`); None for a `bits` other than 160, 256 or 512, or
+/// cached keys of the wrong length.
+#[cfg(feature = "hashes")]
+pub fn compute(bits: u32, keyed: bool, secret: &[u8], salt: &[u8], iterations: u32, auth: &[u8]) -> Option<Vec<u8>> {
+    let hash = [HashAlg::Sha1, HashAlg::Sha256, HashAlg::Sha512].into_iter().find(|h| h.output_len() * 8 == bits as usize)?;
+    if keyed && secret.len() != 2 * hash.output_len() {
+        return None;
+    }
+    Some(Derivation { hash, secret, keyed, salt, iterations, auth }.compute())
+}
+
 /// Highest SCRAM iteration count we accept: a hostile server must not be able to make
 /// the browser tab spin in PBKDF2 for minutes.
 pub const MAX_ITERATIONS: u32 = 1_000_000;
@@ -112,6 +124,9 @@ pub enum SaslError {
     KeysMismatch,
     /// A method was called out of order, or after an earlier error.
     UnexpectedStep,
+    /// Nothing could compute SCRAM's keys and proof (the page's WebCrypto
+    /// and its fallback module both failed).
+    DerivationFailed,
 }
 
 impl From<base64::Base64Error> for SaslError {
@@ -197,8 +212,8 @@ enum State {
     PlainSent,
     ScramStart(scram::ClientFirst),
     ScramFirstSent(scram::ClientFirst),
-    /// Server-first checked (it is read again with the salted password).
-    ScramDeriving { first: scram::ClientFirst, challenge: Vec<u8>, salt: Vec<u8>, iterations: u32 },
+    /// Server-first checked; waiting for the answer to its derivation.
+    ScramDeriving(scram::Pending),
     ScramFinalSent(scram::AwaitFinal),
     /// Server-final arrived as a challenge and checked out; waiting for <success/>.
     ScramVerified(scram::AwaitFinal),
@@ -280,21 +295,29 @@ impl SaslClient {
         }
     }
 
-    /// Raw challenge in, raw response out, the salted password derived here
-    /// (see `step` to derive it elsewhere).
+    /// Raw challenge in, raw response out, SCRAM's keys and proof computed
+    /// here (see `step` to have them computed elsewhere).
+    #[cfg(feature = "hashes")]
     pub fn challenge(&mut self, data: &[u8]) -> Result<Vec<u8>, SaslError> {
         self.step(data, false)?.ok_or(SaslError::UnexpectedStep)
     }
 
     /// Raw challenge in, Some(raw response) out. SCRAM server-first gives
-    /// client-final, or with `defer` None: then `derived` gives it, given
-    /// the salted password that `derivation` describes. A server-final
-    /// ("v=") sent as a challenge is verified and answered with an empty
-    /// response (RFC 6120 lets the server put it in a challenge or in
-    /// <success/>).
+    /// client-final, or with `defer` (always, in a build without the
+    /// hashes) None: then `derived` gives it, given the answer to
+    /// `derivation`. A server-final ("v=") sent as a challenge is verified
+    /// and answered with an empty response (RFC 6120 lets the server put it
+    /// in a challenge or in <success/>).
     pub fn step(&mut self, data: &[u8], defer: bool) -> Result<Option<Vec<u8>>, SaslError> {
         match core::mem::replace(&mut self.state, State::Failed) {
-            State::ScramFirstSent(first) => self.answer(first, data, (!defer).then_some(&[])),
+            State::ScramFirstSent(first) => {
+                let pending = first.server_first(data)?;
+                if defer || cfg!(not(feature = "hashes")) {
+                    self.state = State::ScramDeriving(pending);
+                    return Ok(None);
+                }
+                self.finish(pending, None).map(Some)
+            }
             State::ScramFinalSent(next) => {
                 next.verify(data)?;
                 self.state = State::ScramVerified(next);
@@ -304,40 +327,41 @@ impl SaslClient {
         }
     }
 
-    fn answer(&mut self, first: scram::ClientFirst, data: &[u8], salted: Option<&[u8]>) -> Result<Option<Vec<u8>>, SaslError> {
-        match first.server_first(data, salted)? {
-            scram::Answer::Final(response, next) => {
-                self.state = State::ScramFinalSent(next);
-                Ok(Some(response))
+    /// `answer` None (or, from elsewhere, not of the length asked for): the
+    /// core computes it, where it has the hashes.
+    fn finish(&mut self, pending: scram::Pending, answer: Option<&[u8]>) -> Result<Vec<u8>, SaslError> {
+        let d = pending.derivation();
+        #[cfg(feature = "hashes")]
+        let own: Vec<u8>;
+        let answer = match answer {
+            Some(a) if a.len() == d.answer_len() => a,
+            #[cfg(feature = "hashes")]
+            _ => {
+                own = d.compute();
+                &own
             }
-            scram::Answer::Derive(first, salt, iterations) => {
-                self.state = State::ScramDeriving { first, challenge: data.to_vec(), salt, iterations };
-                Ok(None)
-            }
-        }
+            #[cfg(not(feature = "hashes"))]
+            _ => return Err(SaslError::DerivationFailed),
+        };
+        let (response, next) = pending.finish(answer)?;
+        self.state = State::ScramFinalSent(next);
+        Ok(response)
     }
 
-    /// The key derivation the exchange waits for, if it does.
+    /// What the exchange waits for, if it does.
     pub fn derivation(&self) -> Option<Derivation<'_>> {
         match &self.state {
-            State::ScramDeriving { first, salt, iterations, .. } => Some(Derivation {
-                hash: first.hash(),
-                password: first.password()?,
-                salt,
-                iterations: *iterations,
-            }),
+            State::ScramDeriving(pending) => Some(pending.derivation()),
             _ => None,
         }
     }
 
-    /// The salted password (PBKDF2 per `derivation`) in, the raw response
-    /// out. Given anything not of the hash's length (empty, say), the
-    /// client derives it itself.
-    pub fn derived(&mut self, salted: &[u8]) -> Result<Vec<u8>, SaslError> {
+    /// The answer to `derivation` in, the raw response out. Given anything
+    /// not of `answer_len` (empty, say), the client computes it itself where
+    /// it has the hashes, and fails with `DerivationFailed` where not.
+    pub fn derived(&mut self, answer: &[u8]) -> Result<Vec<u8>, SaslError> {
         match core::mem::replace(&mut self.state, State::Failed) {
-            State::ScramDeriving { first, challenge, .. } => {
-                self.answer(first, &challenge, Some(salted))?.ok_or(SaslError::UnexpectedStep)
-            }
+            State::ScramDeriving(pending) => self.finish(pending, Some(answer)),
             _ => Err(SaslError::UnexpectedStep),
         }
     }

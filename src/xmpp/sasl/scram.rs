@@ -77,23 +77,9 @@ impl ClientFirst {
         out
     }
 
-    pub(super) fn hash(&self) -> HashAlg {
-        self.hash
-    }
-
-    /// The SASLprep'ed password, unless keys stand in for it.
-    pub(super) fn password(&self) -> Option<&[u8]> {
-        match &self.credential {
-            Credential::Password(pw) => Some(pw.as_bytes()),
-            Credential::Keys(_) => None,
-        }
-    }
-
-    /// server-first-message in, client-final-message out. `salted`: the
-    /// salted password derived elsewhere (anything not of the hash's length:
-    /// derive it here), or None to have it asked for (`Answer::Derive`);
-    /// then this is called again with the same message and it.
-    pub(super) fn server_first(self, data: &[u8], salted: Option<&[u8]>) -> Result<Answer, SaslError> {
+    /// server-first-message in: checked, and what the proof needs from it
+    /// (`Pending`; its `derivation` says what to compute).
+    pub(super) fn server_first(self, data: &[u8]) -> Result<Pending, SaslError> {
         let text = core::str::from_utf8(data).map_err(|_| SaslError::MalformedChallenge)?;
         if let Some(e) = text.strip_prefix("e=") {
             // Not in RFC 5802's grammar here, but say what the server said.
@@ -118,12 +104,11 @@ impl ClientFirst {
             return Err(SaslError::MalformedChallenge);
         }
         let iterations = parse_iterations(iterations)?;
-        let keys = match self.credential {
-            Credential::Password(_) if salted.is_none() => return Ok(Answer::Derive(self, salt, iterations)),
-            Credential::Password(pw) => {
-                derive_keys(self.mechanism, self.hash, &pw, salted.unwrap_or_default(), salt, iterations)
+        let (secret, keyed) = match self.credential {
+            Credential::Password(pw) => (pw.into_bytes(), false),
+            Credential::Keys(k) if k.salt == salt && k.iterations == iterations => {
+                ([k.client_key, k.server_key].concat(), true)
             }
-            Credential::Keys(k) if k.salt == salt && k.iterations == iterations => k,
             Credential::Keys(_) => return Err(SaslError::KeysMismatch),
         };
 
@@ -133,41 +118,42 @@ impl ClientFirst {
         out.push_str(",r=");
         out.push_str(server_nonce);
         // AuthMessage = client-first-bare "," server-first "," client-final-without-proof
-        let mut auth = String::with_capacity(self.bare.len() + text.len() + out.len() + 2);
-        auth.push_str(&self.bare);
-        auth.push(',');
-        auth.push_str(text);
-        auth.push(',');
-        auth.push_str(&out);
-
-        let hash = self.hash;
-        let stored_key = hash.digest(&keys.client_key);
-        let mut proof = hash.hmac(&stored_key, auth.as_bytes());
-        for (p, k) in proof.iter_mut().zip(&keys.client_key) {
-            *p ^= k;
-        }
-        out.push_str(",p=");
-        out.push_str(&base64::encode(&proof));
-        let server_signature = hash.hmac(&keys.server_key, auth.as_bytes());
-        Ok(Answer::Final(out.into_bytes(), AwaitFinal { server_signature, keys }))
+        let auth = [self.bare.as_str(), ",", text, ",", &out].concat();
+        Ok(Pending { mechanism: self.mechanism, hash: self.hash, secret, keyed, salt, iterations, out, auth })
     }
 }
-
-/// What a server-first-message leads to.
-pub(super) enum Answer {
-    /// The client-final-message; the server-final is checked next.
-    Final(Vec<u8>, AwaitFinal),
-    /// First the salted password, from this salt and iteration count.
-    Derive(ClientFirst, Vec<u8>, u32),
+/// A checked server-first-message, waiting for the keys and proof that
+/// `derivation` describes.
+pub(super) struct Pending {
+    mechanism: Mechanism,
+    hash: HashAlg,
+    /// The SASLprep'ed password, or cached ClientKey || ServerKey (`keyed`).
+    secret: Vec<u8>,
+    keyed: bool,
+    salt: Vec<u8>,
+    iterations: u32,
+    /// client-final-message-without-proof.
+    out: String,
+    auth: String,
 }
 
-/// SaltedPassword := PBKDF2(HMAC-hash, password, salt, iterations) (RFC 5802
-/// §3), which WebCrypto can compute natively; the password is SASLprep'ed.
+/// What SCRAM's proof takes (RFC 5802 §3), for whoever computes it: the
+/// browser's WebCrypto, the page's fallback module, or the core itself.
+/// The answer is ClientKey || ServerKey || ClientProof || ServerSignature,
+/// `answer_len` bytes: SaltedPassword := PBKDF2(HMAC-hash, password, salt,
+/// iterations) unless `keyed`, ClientKey := HMAC(SaltedPassword, "Client
+/// Key"), ServerKey := HMAC(SaltedPassword, "Server Key"), ClientProof :=
+/// ClientKey XOR HMAC(H(ClientKey), auth), ServerSignature := HMAC(ServerKey,
+/// auth).
 pub struct Derivation<'a> {
     pub(super) hash: HashAlg,
-    pub password: &'a [u8],
+    /// The SASLprep'ed password; `keyed`: ClientKey || ServerKey instead.
+    pub secret: &'a [u8],
+    pub keyed: bool,
     pub salt: &'a [u8],
     pub iterations: u32,
+    /// AuthMessage.
+    pub auth: &'a [u8],
 }
 
 impl Derivation<'_> {
@@ -175,6 +161,63 @@ impl Derivation<'_> {
     /// SHA-512).
     pub fn bits(&self) -> u32 {
         (self.hash.output_len() * 8) as u32
+    }
+
+    pub fn answer_len(&self) -> usize {
+        4 * self.hash.output_len()
+    }
+
+    /// The answer, computed here.
+    #[cfg(feature = "hashes")]
+    pub fn compute(&self) -> Vec<u8> {
+        let (h, n) = (self.hash, self.hash.output_len());
+        let (client_key, server_key) = match self.secret.split_at_checked(n) {
+            Some((c, s)) if self.keyed => (c.to_vec(), s.to_vec()),
+            _ => {
+                let salted = h.pbkdf2(self.secret, self.salt, self.iterations);
+                (h.hmac(&salted, b"Client Key"), h.hmac(&salted, b"Server Key"))
+            }
+        };
+        let mut proof = h.hmac(&h.digest(&client_key), self.auth);
+        for (p, k) in proof.iter_mut().zip(&client_key) {
+            *p ^= k;
+        }
+        let signature = h.hmac(&server_key, self.auth);
+        [client_key, server_key, proof, signature].concat()
+    }
+}
+
+impl Pending {
+    pub(super) fn derivation(&self) -> Derivation<'_> {
+        Derivation {
+            hash: self.hash,
+            secret: &self.secret,
+            keyed: self.keyed,
+            salt: &self.salt,
+            iterations: self.iterations,
+            auth: self.auth.as_bytes(),
+        }
+    }
+
+    /// The answer `derivation` asked for in, the client-final-message out.
+    pub(super) fn finish(self, answer: &[u8]) -> Result<(Vec<u8>, AwaitFinal), SaslError> {
+        let n = self.hash.output_len();
+        if answer.len() != 4 * n {
+            return Err(SaslError::DerivationFailed);
+        }
+        let (keys, rest) = answer.split_at(2 * n);
+        let (proof, server_signature) = rest.split_at(n);
+        let mut out = self.out;
+        out.push_str(",p=");
+        out.push_str(&base64::encode(proof));
+        let keys = ScramKeys {
+            mechanism: self.mechanism,
+            salt: self.salt,
+            iterations: self.iterations,
+            client_key: keys[..n].to_vec(),
+            server_key: keys[n..].to_vec(),
+        };
+        Ok((out.into_bytes(), AwaitFinal { server_signature: server_signature.to_vec(), keys }))
     }
 }
 
@@ -201,32 +244,6 @@ impl AwaitFinal {
 
     pub(super) fn into_keys(self) -> ScramKeys {
         self.keys
-    }
-}
-
-/// SaltedPassword (unless `salted` is it), then ClientKey and ServerKey
-/// (RFC 5802 §3).
-fn derive_keys(
-    mechanism: Mechanism,
-    hash: HashAlg,
-    password: &str,
-    salted: &[u8],
-    salt: Vec<u8>,
-    iterations: u32,
-) -> ScramKeys {
-    let own;
-    let salted = if salted.len() == hash.output_len() {
-        salted
-    } else {
-        own = hash.pbkdf2(password.as_bytes(), &salt, iterations);
-        &own
-    };
-    ScramKeys {
-        mechanism,
-        client_key: hash.hmac(salted, b"Client Key"),
-        server_key: hash.hmac(salted, b"Server Key"),
-        salt,
-        iterations,
     }
 }
 
@@ -644,44 +661,77 @@ mod tests {
         );
     }
 
-    /// The salted password derived elsewhere (WebCrypto in the browser):
-    /// the same client-final whether it is handed in, missing or malformed.
+    /// The keys and proof computed elsewhere (the page, in the browser):
+    /// the same client-final whether the answer is handed in, missing or
+    /// malformed (then computed here).
     #[test]
     fn deferred_derivation() {
-        let salted = HashAlg::Sha1.pbkdf2(b"pencil", &base64::decode("QSXCR+Q6sek8bf92").unwrap(), 4096);
-        for given in [&salted[..], b"", &salted[..19], &[salted.clone(), vec![0]].concat()] {
+        let answer = {
+            let mut c = sha1_started();
+            c.step(SHA1_FIRST.as_bytes(), true).unwrap();
+            c.derivation().unwrap().compute()
+        };
+        assert_eq!(answer.len(), 80);
+        for given in [&answer[..], b"", &answer[..79], &[answer.clone(), vec![0]].concat()] {
             let mut c = sha1_started();
             assert!(c.derivation().is_none(), "nothing to derive before server-first");
             assert_eq!(c.step(SHA1_FIRST.as_bytes(), true), Ok(None));
             let d = c.derivation().unwrap();
-            assert_eq!((d.bits(), d.password, d.iterations), (160, &b"pencil"[..], 4096));
+            assert_eq!((d.bits(), d.secret, d.keyed, d.iterations), (160, &b"pencil"[..], false, 4096));
             assert_eq!(d.salt, base64::decode("QSXCR+Q6sek8bf92").unwrap());
+            assert_eq!(d.auth, format!("n=user,r={SHA1_NONCE},{SHA1_FIRST},c=biws,r={SHA1_NONCE}3rfcNHYJY1ZVvWVs7j").as_bytes());
+            assert_eq!(d.answer_len(), 80);
             // Another challenge while deriving is out of order.
             let mut early = sha1_started();
             early.step(SHA1_FIRST.as_bytes(), true).unwrap();
             assert_eq!(early.step(SHA1_V.as_bytes(), true), Err(SaslError::UnexpectedStep));
             assert_eq!(c.derived(given).unwrap(), SHA1_FINAL.as_bytes());
             assert!(c.derivation().is_none());
-            assert_eq!(c.derived(&salted), Err(SaslError::UnexpectedStep), "only once");
+            assert_eq!(c.derived(&answer), Err(SaslError::UnexpectedStep), "only once");
         }
-        // A wrong salted password of the right length is used as given: the
-        // proof is wrong and the server's signature does not check out.
+        // The answer is RFC 5802's: its keys are cached, its signature checked.
         let mut c = sha1_started();
         c.step(SHA1_FIRST.as_bytes(), true).unwrap();
-        assert_ne!(c.derived(&[0; 20]).unwrap(), SHA1_FINAL.as_bytes());
+        c.derived(&answer).unwrap();
+        c.success(SHA1_V.as_bytes()).unwrap();
+        assert_eq!(c.keys().unwrap().client_key(), &answer[..20]);
+        assert_eq!(c.keys().unwrap().server_key(), &answer[20..40]);
+        // A wrong answer of the right length is used as given: the proof is
+        // wrong and the server's signature does not check out.
+        let mut c = sha1_started();
+        c.step(SHA1_FIRST.as_bytes(), true).unwrap();
+        assert_ne!(c.derived(&[0; 80]).unwrap(), SHA1_FINAL.as_bytes());
         assert_eq!(c.success(SHA1_V.as_bytes()), Err(SaslError::ServerSignatureMismatch));
         // A server-first that fails the checks asks for nothing.
         let mut c = sha1_started();
         assert_eq!(c.step(b"r=other,s=QSXCR+Q6sek8bf92,i=4096", true), Err(SaslError::NonceMismatch));
         assert!(c.derivation().is_none());
-        // Cached keys: nothing to derive, the answer comes at once.
+        // Cached keys: the derivation carries them instead of the password,
+        // and the same answer comes back (no PBKDF2 needed for it).
+        let keys = c_keys();
+        let mut c = sha1_client(Secret::Keys(&keys));
+        c.initial_response().unwrap();
+        assert_eq!(c.step(SHA1_FIRST.as_bytes(), true), Ok(None));
+        let d = c.derivation().unwrap();
+        assert!(d.keyed);
+        assert_eq!(d.secret, &answer[..40]);
+        assert_eq!(d.compute(), answer);
+        assert_eq!(c.derived(&answer).unwrap(), SHA1_FINAL.as_bytes());
+        // The fallback module's entry point gives the same, and refuses what
+        // does not fit.
+        let auth = format!("n=user,r={SHA1_NONCE},{SHA1_FIRST},c=biws,r={SHA1_NONCE}3rfcNHYJY1ZVvWVs7j");
+        let salt = base64::decode("QSXCR+Q6sek8bf92").unwrap();
+        assert_eq!(super::super::compute(160, false, b"pencil", &salt, 4096, auth.as_bytes()), Some(answer.clone()));
+        assert_eq!(super::super::compute(160, true, &answer[..40], &salt, 4096, auth.as_bytes()), Some(answer.clone()));
+        assert_eq!(super::super::compute(160, true, &answer[..39], &salt, 4096, auth.as_bytes()), None);
+        assert_eq!(super::super::compute(384, false, b"pencil", &salt, 4096, auth.as_bytes()), None);
+    }
+
+    fn c_keys() -> ScramKeys {
         let mut c = sha1_started();
         c.challenge(SHA1_FIRST.as_bytes()).unwrap();
         c.success(SHA1_V.as_bytes()).unwrap();
-        let keys = c.keys().unwrap().clone();
-        let mut c = sha1_client(Secret::Keys(&keys));
-        c.initial_response().unwrap();
-        assert_eq!(c.step(SHA1_FIRST.as_bytes(), true), Ok(Some(SHA1_FINAL.as_bytes().to_vec())));
+        c.keys().unwrap().clone()
     }
 
     #[test]
