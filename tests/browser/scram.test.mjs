@@ -12,7 +12,7 @@ const env = withStack({});
 
 /**
  * Runs in every frame before its scripts; in the tunnel's it notes each
- * deriveBits call (`count`), makes them fail (`reject`) or hides
+ * deriveKey call (`count`), makes them fail (`reject`) or hides
  * crypto.subtle as an insecure context would (`absent`).
  */
 function shapeWebCrypto(mode) {
@@ -22,10 +22,10 @@ function shapeWebCrypto(mode) {
     Object.defineProperty(Crypto.prototype, "subtle", { get: () => undefined });
     return;
   }
-  const derive = SubtleCrypto.prototype.deriveBits;
-  SubtleCrypto.prototype.deriveBits = function (alg, key, bits) {
-    window.derives.push({ name: alg.name, hash: alg.hash, iterations: alg.iterations, bits });
-    return mode === "reject" ? Promise.reject(new Error("refused by the test")) : derive.call(this, alg, key, bits);
+  const derive = SubtleCrypto.prototype.deriveKey;
+  SubtleCrypto.prototype.deriveKey = function (alg, key, derived, ...rest) {
+    window.derives.push({ name: alg.name, hash: alg.hash, iterations: alg.iterations, bits: derived.length });
+    return mode === "reject" ? Promise.reject(new Error("refused by the test")) : derive.call(this, alg, key, derived, ...rest);
   };
 }
 

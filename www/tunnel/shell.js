@@ -111,23 +111,27 @@ const io = {
 };
 
 // By WebCrypto (secure contexts only; native, and no hash code to download).
+// Each call is a round trip to WebCrypto's thread, so independent ones run
+// together: the login waits for the longest chain, not for all of them.
 async function webScram(bits, keyed, secret, salt, iterations, auth) {
   const c = crypto.subtle, hash = "SHA-" + (bits > 160 ? bits : 1), n = bits / 8, out = new Uint8Array(4 * n);
-  const hmac = async (key, data) =>
-    new Uint8Array(await c.sign("HMAC", await c.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]), data));
+  const alg = { name: "HMAC", hash }, key = (k) => c.importKey("raw", k, alg, false, ["sign"]);
+  const sign = async (k, data) => new Uint8Array(await c.sign("HMAC", await k, data));
   let ck = secret.subarray(0, n), sk = secret.subarray(n);
   if (!keyed) {
-    const pw = await c.importKey("raw", secret, "PBKDF2", false, ["deriveBits"]);
-    const salted = new Uint8Array(await c.deriveBits({ name: "PBKDF2", hash, salt, iterations }, pw, bits));
-    ck = await hmac(salted, encoder.encode("Client Key"));
-    sk = await hmac(salted, encoder.encode("Server Key"));
-    salted.fill(0);
+    // SaltedPassword straight into an HMAC key: one call fewer than deriveBits + importKey.
+    const pw = await c.importKey("raw", secret, "PBKDF2", false, ["deriveKey"]);
+    const salted = c.deriveKey({ name: "PBKDF2", hash, salt, iterations }, pw, { ...alg, length: bits }, false, ["sign"]);
+    [ck, sk] = await Promise.all([sign(salted, encoder.encode("Client Key")), sign(salted, encoder.encode("Server Key"))]);
   }
-  const proof = await hmac(new Uint8Array(await c.digest(hash, ck)), auth);
+  const [signature, server] = await Promise.all([
+    c.digest(hash, ck).then((stored) => sign(key(stored), auth)),
+    sign(key(sk), auth),
+  ]);
   out.set(ck);
   out.set(sk, n);
-  out.set(proof.map((x, i) => x ^ ck[i]), 2 * n);
-  out.set(await hmac(sk, auth), 3 * n);
+  out.set(signature.map((x, i) => x ^ ck[i]), 2 * n);
+  out.set(server, 3 * n);
   return out;
 }
 
