@@ -141,12 +141,12 @@ impl Tunnel {
     /// The answer to `derivation(conn)`; anything not of its length (empty:
     /// the shell could not compute it) and the core computes it, where it
     /// has the hashes (the browser bundle has not: the login fails, retried).
-    pub fn handle_derived(&mut self, now: Millis, conn: u32, salted: &[u8]) {
+    pub fn handle_derived(&mut self, now: Millis, conn: u32, answer: &[u8]) {
         self.clock = now;
         if !self.current(conn) {
             return;
         }
-        let Some(r) = self.conn.as_mut().map(|c| c.session.derived(salted)) else { return };
+        let Some(r) = self.conn.as_mut().map(|c| c.session.derived(answer)) else { return };
         match r {
             Ok(()) => self.flush_session(),
             Err(e) => self.session_failed(now, e),

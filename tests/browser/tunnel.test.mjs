@@ -5,10 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
 import { connectClient, escapeXml } from "../support/xmpp-client.mjs";
 import { startStaticServer } from "../support/static-server.mjs";
-import { scriptSrc } from "../../scripts/page.mjs";
+import { builtPage, scriptSrc } from "../../scripts/page.mjs";
 import { openParent, login, received, waitMessage, until, sleep, repoRoot, withStack } from "./harness.mjs";
 
 const env = withStack({});
@@ -202,7 +201,7 @@ test("closing the page (pagehide) unsubscribes before the socket goes", async ()
 // Content-Security-Policy allows it by the hash the build prints. The same
 // policy without the hash must stop the page, or the first half proves nothing.
 test("under a strict Content-Security-Policy with the script's hash, the tunnel logs in", async () => {
-  const html = fs.readFileSync(path.join(repoRoot, "build", "tunnel", "index.html"), "utf8");
+  const html = fs.readFileSync(builtPage, "utf8");
   const ws = new URL(env.stack.server.wsUrl).origin;
   const policy = (scripts) => `default-src 'none'; ${scripts}; connect-src 'self' ${ws}; worker-src blob:`;
   const withPolicy = async (csp) => {

@@ -171,12 +171,13 @@ impl Derivation<'_> {
     #[cfg(feature = "hashes")]
     pub fn compute(&self) -> Vec<u8> {
         let (h, n) = (self.hash, self.hash.output_len());
-        let (client_key, server_key) = match self.secret.split_at_checked(n) {
-            Some((c, s)) if self.keyed => (c.to_vec(), s.to_vec()),
-            _ => {
-                let salted = h.pbkdf2(self.secret, self.salt, self.iterations);
-                (h.hmac(&salted, b"Client Key"), h.hmac(&salted, b"Server Key"))
-            }
+        let (client_key, server_key) = if self.keyed {
+            // ClientKey || ServerKey, 2n bytes (`ScramKeys` and `sasl::compute` check it).
+            let (c, s) = self.secret.split_at(n.min(self.secret.len()));
+            (c.to_vec(), s.to_vec())
+        } else {
+            let salted = h.pbkdf2(self.secret, self.salt, self.iterations);
+            (h.hmac(&salted, b"Client Key"), h.hmac(&salted, b"Server Key"))
         };
         let mut proof = h.hmac(&h.digest(&client_key), self.auth);
         for (p, k) in proof.iter_mut().zip(&client_key) {
