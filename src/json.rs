@@ -23,7 +23,7 @@ const MAX_DEPTH: u32 = 32;
 impl Value {
     /// None if `text` is not exactly one JSON value (surrounding whitespace aside).
     pub fn parse(text: &str) -> Option<Value> {
-        let mut r = Reader { b: text.as_bytes(), i: 0 };
+        let mut r = Reader { s: text, b: text.as_bytes(), i: 0 };
         let v = r.value(0)?;
         r.space();
         (r.i == r.b.len()).then_some(v)
@@ -66,6 +66,7 @@ impl Value {
 }
 
 struct Reader<'a> {
+    s: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -210,7 +211,7 @@ impl Reader<'_> {
                 self.i += 1;
             }
             // The input is a str and we stopped on ASCII: a char boundary.
-            out.push_str(core::str::from_utf8(&self.b[start..self.i]).ok()?);
+            out.push_str(self.s.get(start..self.i)?);
             match self.peek()? {
                 b'"' => {
                     self.i += 1;

@@ -21,6 +21,14 @@ pub fn parse_decimal(s: &str) -> Option<u64> {
     })
 }
 
+/// `bytes` as text if they are all ASCII. For what is ASCII by its grammar:
+/// core's UTF-8 validator would cost the bundle 600 bytes.
+#[allow(unsafe_code)]
+pub fn ascii_str(bytes: &[u8]) -> Option<&str> {
+    // SAFETY: ASCII is UTF-8.
+    bytes.is_ascii().then(|| unsafe { core::str::from_utf8_unchecked(bytes) })
+}
+
 /// `parse_decimal` for a `u32`.
 pub fn parse_u32(s: &str) -> Option<u32> {
     parse_decimal(s).and_then(|n| u32::try_from(n).ok())

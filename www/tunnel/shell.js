@@ -20,7 +20,8 @@ const forget = (x) => { x.onload = x.onerror = null; x.abort(); };
 // The memory's bytes (a new view once it has grown).
 const mem = () => bytes.buffer === wasm.memory.buffer ? bytes : (bytes = new Uint8Array(wasm.memory.buffer));
 const str = (p, n) => decoder.decode(mem().subarray(p, p + n));
-// Writes strings into the input buffer; returns their UTF-8 lengths.
+// Writes strings into the input buffer, whole; returns their UTF-8 lengths
+// (the module takes them as UTF-8 without checking again: src/web/ffi.rs).
 function put(...s) {
   let room = 0;
   for (const x of s) room += x.length * 3;

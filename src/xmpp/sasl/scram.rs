@@ -80,7 +80,9 @@ impl ClientFirst {
     /// server-first-message in: checked, and what the proof needs from it
     /// (`Pending`; its `derivation` says what to compute).
     pub(super) fn server_first(self, data: &[u8]) -> Result<Pending, SaslError> {
-        let text = core::str::from_utf8(data).map_err(|_| SaslError::MalformedChallenge)?;
+        // RFC 5802 allows UTF-8 only in extension values, which we ignore
+        // (and servers do not send): ASCII only, see `ascii_str`.
+        let text = ascii_str(data).ok_or(SaslError::MalformedChallenge)?;
         if let Some(e) = text.strip_prefix("e=") {
             // Not in RFC 5802's grammar here, but say what the server said.
             return Err(server_error(e));
@@ -228,7 +230,7 @@ impl AwaitFinal {
         if data.is_empty() {
             return Err(SaslError::MissingServerSignature);
         }
-        let text = core::str::from_utf8(data).map_err(|_| SaslError::MalformedChallenge)?;
+        let text = ascii_str(data).ok_or(SaslError::MalformedChallenge)?;
         let first = before_any(text, b",");
         if let Some(e) = first.strip_prefix("e=") {
             return Err(server_error(e));
@@ -618,6 +620,13 @@ mod tests {
             .challenge(format!("{SHA1_FIRST},x=ext").as_bytes())
             .unwrap();
         assert_ne!(resp, SHA1_FINAL.as_bytes());
+        // Unless they hold UTF-8 beyond ASCII (which RFC 5802 allows there,
+        // and no server sends): the whole message must be ASCII.
+        let mut c = sha1_started();
+        assert_eq!(c.challenge(format!("{SHA1_FIRST},x=\u{e9}").as_bytes()), Err(SaslError::MalformedChallenge));
+        let mut c = sha1_started();
+        c.challenge(SHA1_FIRST.as_bytes()).unwrap();
+        assert_eq!(c.success("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=,x=\u{e9}".as_bytes()), Err(SaslError::MalformedChallenge));
     }
 
     #[test]
