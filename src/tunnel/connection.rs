@@ -354,7 +354,7 @@ impl Tunnel {
             let mut m = String::new();
             crate::protocol::push_type(&mut m, crate::protocol::EXT_GAP);
             m.push_str(r#"{"gap":true,"reason":"the connection was lost and could not be resumed"}"#);
-            self.to_parent(m);
+            self.post_parent(m);
         }
         self.send_queued(now);
     }

@@ -36,6 +36,9 @@ use subscriptions::Subscriptions;
 /// Milliseconds on a monotonic clock of the shell's choosing.
 pub type Millis = u64;
 
+/// Fills a buffer with cryptographically random bytes.
+pub type Entropy = Box<dyn FnMut(&mut [u8])>;
+
 /// What the shell must do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
@@ -151,7 +154,7 @@ pub struct Tunnel {
     /// The time of the input being handled (for code paths that take none).
     clock: Millis,
     out: Vec<Output>,
-    entropy: Box<dyn FnMut(&mut [u8])>,
+    entropy: Entropy,
     /// The shell derives SCRAM's salted password (`Output::Derive`).
     derive_elsewhere: bool,
 }
@@ -159,7 +162,7 @@ pub struct Tunnel {
 impl Tunnel {
     /// `entropy` fills buffers with cryptographically random bytes (SCRAM
     /// nonces); the browser shell uses `crypto.getRandomValues`.
-    pub fn new(cfg: Config, config_problems: Vec<String>, page_url: &str, entropy: Box<dyn FnMut(&mut [u8])>) -> Tunnel {
+    pub fn new(cfg: Config, config_problems: Vec<String>, page_url: &str, entropy: Entropy) -> Tunnel {
         let settings = Settings::new(&cfg);
         Tunnel {
             cfg,
@@ -206,11 +209,11 @@ impl Tunnel {
     /// `4|loaded`, the extension announcement, then any configuration problems.
     pub fn start(&mut self, now: Millis) {
         self.clock = now;
-        self.to_parent(format(MsgType::Status, Status::Loaded.as_str()));
+        self.post_parent(format(MsgType::Status, Status::Loaded.as_str()));
         let mut hello = String::new();
         crate::protocol::push_type(&mut hello, EXT_HELLO);
         hello.push_str(r#"{"protocol":1,"extensions":["gap"]}"#);
-        self.to_parent(hello);
+        self.post_parent(hello);
         if self.cfg.allowed_origins.is_empty() && !self.cfg.allow_any_origin {
             self.log("no allowedOrigins configured: only the tunnel's own origin may use it");
         }
@@ -255,13 +258,13 @@ impl Tunnel {
         }
     }
 
-    fn to_parent(&mut self, msg: String) {
+    fn post_parent(&mut self, msg: String) {
         self.out.push(Output::Parent(msg));
     }
 
     /// A LOGGING line for the parent. Never pass secrets here.
     fn log(&mut self, line: &str) {
-        self.to_parent(format(MsgType::Logging, line));
+        self.post_parent(format(MsgType::Logging, line));
         self.trace(line);
     }
 
@@ -276,10 +279,10 @@ impl Tunnel {
     fn status(&mut self, s: Status) {
         if !matches!(s, Status::Loaded | Status::Unloading) {
             if let Some(r) = self.bound_resource.clone().or_else(|| self.settings.resource.clone()) {
-                self.to_parent(format(MsgType::ResourceId, &r));
+                self.post_parent(format(MsgType::ResourceId, &r));
             }
         }
-        self.to_parent(format(MsgType::Status, s.as_str()));
+        self.post_parent(format(MsgType::Status, s.as_str()));
     }
 
 }

@@ -275,9 +275,9 @@ impl Tunnel {
             (Kind::Cleanup(_), _) => return,
         };
         for _ in 1..times {
-            self.to_parent(msg.clone());
+            self.post_parent(msg.clone());
         }
-        self.to_parent(msg);
+        self.post_parent(msg);
     }
 
     /// Moves the phase on when the requests it waits for are all answered.

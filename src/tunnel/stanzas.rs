@@ -18,7 +18,7 @@ impl Tunnel {
             "message" => self.on_message(&el),
             "presence" => {
                 if let Some(p) = presence::relay(&el) {
-                    self.to_parent(format(MsgType::Presence, &p));
+                    self.post_parent(format(MsgType::Presence, &p));
                 }
             }
             _ => self.trace("ignored an unknown top-level element"),
@@ -64,7 +64,7 @@ impl Tunnel {
                     push_type(&mut msg, MsgType::Event as u16);
                     encode_uri(&mut msg, node);
                     pubsub::write_payload(&mut msg, item);
-                    self.to_parent(msg);
+                    self.post_parent(msg);
                 }
             }
             Notification::Other(kind) => self.trace(&["pubsub notification not relayed as EVENT: ", kind].concat()),

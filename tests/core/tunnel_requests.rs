@@ -80,7 +80,7 @@ fn old_resubscribes_do_not_hold_up_or_spoil_a_new_session() {
     h.take_parent();
     h.parent("3|other");
     h.finish_login("other");
-    let renew = h.take_sent().into_iter().filter(|s| s.contains("<subscribe node='/n'")).last().unwrap();
+    let renew = h.take_sent().into_iter().rfind(|s| s.contains("<subscribe node='/n'")).unwrap();
     h.server(&result(&ids(&[renew])[0]));
     let p = h.take_parent();
     let c = p.iter().position(|m| m == "4|connected").expect("connected at once, not after a timeout");
