@@ -31,7 +31,7 @@ impl Tunnel {
         }
         // (Never filter the list empty: with no WebSocket endpoint at all,
         // there is nothing to keep to.)
-        let has_websocket = self.cfg.websocket.as_ref().map_or(true, |l| !l.is_empty());
+        let has_websocket = self.cfg.websocket.as_ref().is_none_or(|l| !l.is_empty());
         if has_websocket && self.resume_until.is_some_and(|until| self.clock < until) {
             order.retain(|t| *t == Transport::WebSocket);
         }
