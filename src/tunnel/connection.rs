@@ -65,7 +65,7 @@ impl Tunnel {
         });
         self.phase = Phase::Connecting;
         self.bound_resource = None;
-        self.log(&["connecting to ", &url].concat());
+        self.log_parts(&["connecting to ", &url]);
         if !self.reconnecting {
             self.status(Status::Connecting);
         }
@@ -203,7 +203,7 @@ impl Tunnel {
     }
 
     fn bad_frame(&mut self, now: Millis, e: crate::xml::XmlError) {
-        self.log(&["closing the connection: the server sent ", e.as_str()].concat());
+        self.log_parts(&["closing the connection: the server sent ", e.as_str()]);
         self.end(now, End::Retry);
     }
 
@@ -278,7 +278,7 @@ impl Tunnel {
     fn on_ready(&mut self, now: Millis, full_jid: String) {
         self.bound_resource = jid::resource(&full_jid).map(str::to_string);
         let mech = self.conn.as_ref().and_then(|c| c.session.mechanism()).map_or("?", |m| m.name());
-        self.log(&["logged in as ", &full_jid, " (", mech, ")"].concat());
+        self.log_parts(&["logged in as ", &full_jid, " (", mech, ")"]);
         let sm_offered = self.conn.as_ref().is_some_and(|c| c.session.sm_offered());
         let had_session = self.last_jid.replace(full_jid.clone()).is_some();
         if let Some(c) = self.conn.as_mut() {
@@ -411,7 +411,7 @@ impl Tunnel {
                     self.reconnecting = true;
                     self.status(Status::Reconnecting);
                 }
-                self.log(&["the server redirects us to ", &u].concat());
+                self.log_parts(&["the server redirects us to ", &u]);
                 self.redirect = Some((transport, u));
                 if let Some(a) = self.conn.as_ref().map(|c| c.attempt.clone()) {
                     // A redirect is not a failure: no backoff, state kept.

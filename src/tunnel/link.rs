@@ -230,7 +230,7 @@ impl Tunnel {
             return self.finish_close();
         }
         let cond = condition.unwrap_or("none");
-        self.log(&["the BOSH session ended (condition: ", cond, ")"].concat());
+        self.log_parts(&["the BOSH session ended (condition: ", cond, ")"]);
         let end = match cond {
             // The deployment must change before retrying can help.
             "host-unknown" | "improper-addressing" | "policy-violation" | "bad-request" => End::Stop(Status::Disconnected),
@@ -246,7 +246,7 @@ impl Tunnel {
             BoshError::BadResponse(what) => what,
             BoshError::Xml(x) => x.as_str(),
         };
-        self.log(&["BOSH connection lost: ", why].concat());
+        self.log_parts(&["BOSH connection lost: ", why]);
         self.end(now, End::Retry);
     }
 }

@@ -268,6 +268,11 @@ impl Tunnel {
         self.trace(line);
     }
 
+    /// `log` of a line in parts (one concatenation, not one per caller).
+    fn log_parts(&mut self, parts: &[&str]) {
+        self.log(&parts.concat());
+    }
+
     fn trace(&mut self, line: &str) {
         if self.settings.trace {
             self.out.push(Output::Console(line.to_string()));

@@ -213,7 +213,7 @@ impl Tunnel {
         match (&p.kind, &outcome) {
             (Kind::Subscribe(n), Outcome::Ok(r)) | (Kind::Resubscribe(n), Outcome::Ok(r)) => {
                 if let Some(state) = r.and_then(pubsub::subscription_state).filter(|s| *s != "subscribed") {
-                    self.log(&["subscription to ", n, " is ", state].concat());
+                    self.log_parts(&["subscription to ", n, " is ", state]);
                 }
                 let subid = r.and_then(pubsub::subscription_id).map(str::to_string);
                 self.subs.add(n, subid);
@@ -222,13 +222,13 @@ impl Tunnel {
                 // The server refused: the parent must know this node is gone
                 // (an unsolicited SUBSCRIBE error, and a LOGGING line).
                 self.subs.remove(n);
-                self.log(&["could not subscribe again to ", n].concat());
+                self.log_parts(&["could not subscribe again to ", n]);
                 return self.reply(&p.kind, times.max(1), outcome);
             }
             (Kind::Resubscribe(n), Outcome::Failed(..)) => {
                 // Unknown outcome: keep it, so that it is renewed or
                 // unsubscribed later rather than forgotten.
-                self.log(&["no answer to subscribing again to ", n].concat());
+                self.log_parts(&["no answer to subscribing again to ", n]);
             }
             (Kind::Unsubscribe(n), Outcome::Ok(_)) => self.subs.remove(n),
             (Kind::Unsubscribe(n) | Kind::Final(n) | Kind::Cleanup(n), Outcome::Error(e)) if not_subscribed(e) => {
@@ -239,7 +239,7 @@ impl Tunnel {
                 self.subs.retire(n)
             }
             (Kind::Final(n) | Kind::Cleanup(n), Outcome::Error(_) | Outcome::Failed(..)) => {
-                self.log(&["could not unsubscribe from ", n, "; will try again on the next session"].concat());
+                self.log_parts(&["could not unsubscribe from ", n, "; will try again on the next session"]);
                 self.subs.retire(n);
             }
             _ => {}
