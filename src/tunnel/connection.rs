@@ -118,8 +118,8 @@ impl Tunnel {
         if !self.current(conn) {
             return;
         }
-        if self.settings.trace && text.len() <= self.cfg.max_stanza_bytes {
-            self.out.push(Output::Console(["RECV ", super::redact(text)].concat()));
+        if text.len() <= self.cfg.max_stanza_bytes {
+            self.trace_frame("RECV ", text);
         }
         self.pinger.activity(now, self.settings.ping_interval_ms);
         let frame = match websocket::decode(text, self.cfg.max_stanza_bytes) {

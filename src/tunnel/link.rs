@@ -69,10 +69,11 @@ impl Tunnel {
     /// As it is: SM's own elements, stanzas being resent on resumption.
     pub(super) fn send_raw(&mut self, data: String) {
         let now = self.clock;
-        let Some(c) = self.conn.as_mut() else { return };
-        if self.settings.trace {
-            self.out.push(Output::Console(["SEND ", super::redact(&data)].concat()));
+        if self.conn.is_none() {
+            return;
         }
+        self.trace_frame("SEND ", &data);
+        let Some(c) = self.conn.as_mut() else { return };
         match &mut c.link {
             Link::WebSocket { .. } => self.out.push(Output::Send { conn: c.id, data }),
             Link::Bosh(bosh) => {
@@ -187,8 +188,8 @@ impl Tunnel {
         if !self.current(conn) {
             return;
         }
-        if status == 200 && self.settings.trace && body.len() <= self.cfg.max_stanza_bytes * crate::transport::bosh::BODY_FACTOR {
-            self.out.push(Output::Console(["RECV ", super::redact(body)].concat()));
+        if status == 200 && body.len() <= self.cfg.max_stanza_bytes * crate::transport::bosh::BODY_FACTOR {
+            self.trace_frame("RECV ", body);
         }
         let Some(Link::Bosh(bosh)) = self.conn.as_mut().map(|c| &mut c.link) else { return };
         let r = bosh.on_response(now, rid, status, body);

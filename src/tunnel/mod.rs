@@ -273,6 +273,13 @@ impl Tunnel {
         self.log(&parts.concat());
     }
 
+    /// A frame sent or received, for the console trace (SASL redacted).
+    fn trace_frame(&mut self, direction: &str, frame: &str) {
+        if self.settings.trace {
+            self.out.push(Output::Console([direction, redact(frame)].concat()));
+        }
+    }
+
     fn trace(&mut self, line: &str) {
         if self.settings.trace {
             self.out.push(Output::Console(line.to_string()));
