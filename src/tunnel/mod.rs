@@ -290,8 +290,9 @@ impl Tunnel {
     /// `loaded` and `unloading`.
     fn status(&mut self, s: Status) {
         if !matches!(s, Status::Loaded | Status::Unloading) {
-            if let Some(r) = self.bound_resource.clone().or_else(|| self.settings.resource.clone()) {
-                self.post_parent(format(MsgType::ResourceId, &r));
+            let resource = self.bound_resource.as_deref().or(self.settings.resource.as_deref());
+            if let Some(m) = resource.map(|r| format(MsgType::ResourceId, r)) {
+                self.post_parent(m);
             }
         }
         self.post_parent(format(MsgType::Status, s.as_str()));
