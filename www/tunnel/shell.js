@@ -16,6 +16,10 @@ const up = window.parent, sockets = new Map(), requests = new Map();
 const encoder = new TextEncoder(), decoder = new TextDecoder();
 let wasm, bytes = new Uint8Array(0), maxParent = 0, maxFrame = 0, maxBody = 0, worker, handle, target;
 const forget = (x) => { x.onload = x.onerror = null; x.abort(); };
+// A module of the page's, compiled while it streams in where the server
+// labels it application/wasm, from its bytes where not.
+const compile = (file, response = fetch(file)) => WebAssembly.compileStreaming(response)
+  .catch(() => fetch(file).then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)));
 
 // The memory's bytes (a new view once it has grown).
 const mem = () => bytes.buffer === wasm.memory.buffer ? bytes : (bytes = new Uint8Array(wasm.memory.buffer));
@@ -141,9 +145,7 @@ async function webScram(bits, keyed, secret, salt, iterations, auth) {
 // afresh each time, so that no secret outlives the computation.
 let scramModule;
 async function moduleScram(bits, keyed, secret, salt, iterations, auth) {
-  scramModule ??= WebAssembly.compileStreaming(fetch("scram.wasm"))
-    .catch(() => fetch("scram.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)))
-    .catch((e) => { scramModule = null; throw e; });
+  scramModule ??= compile("scram.wasm").catch((e) => { scramModule = null; throw e; });
   const x = (await WebAssembly.instantiate(await scramModule)).exports;
   const n = secret.length, k = salt.length, p = x.scram_input(n + k + auth.length);
   let m = new Uint8Array(x.memory.buffer);
@@ -184,10 +186,8 @@ addEventListener("message", (e) => {
 });
 addEventListener("pagehide", () => wasm?.tunnel_unload());
 
-// Streaming compilation where the server labels the file application/wasm.
-const module = WebAssembly.instantiateStreaming(wasmFile, { io })
-  .catch(() => fetch("tunnel_bg.wasm").then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, { io })));
-Promise.all([config, module]).then(([text, { instance }]) => {
+const tunnel = compile("tunnel_bg.wasm", wasmFile).then((m) => WebAssembly.instantiate(m, { io }));
+Promise.all([config, tunnel]).then(([text, instance]) => {
   wasm = instance.exports;
   wasm.tunnel_start(text !== undefined, ...put(text ?? "", location.href, location.origin,
     location.ancestorOrigins?.[0] ?? "", document.referrer));
