@@ -183,9 +183,10 @@ impl Bosh {
         }
         let mut body = self.body_head(Some("terminate"));
         body.push('>');
-        for s in self.queue.drain(..).chain(stanzas.iter().cloned()) {
-            body.push_str(&s);
+        for s in self.queue.iter().chain(stanzas) {
+            body.push_str(s);
         }
+        self.queue.clear();
         body.push_str("</body>");
         self.state = State::Terminating;
         self.terminate_rid = Some(self.next_rid);
@@ -216,9 +217,13 @@ impl Bosh {
     }
 
     pub fn on_timeout(&mut self, now: Millis) -> Result<(), BoshError> {
-        let due: Vec<u64> = self.in_flight.iter().filter(|f| f.deadline <= now).map(|f| f.rid).collect();
-        for rid in due {
-            let backing_off = self.in_flight.iter().any(|f| f.rid == rid && f.backing_off);
+        // By index: `resend` changes entries in place (deadlines move past
+        // `now`), never the list.
+        for i in 0..self.in_flight.len() {
+            let Some(&InFlight { rid, deadline, backing_off, .. }) = self.in_flight.get(i) else { break };
+            if deadline > now {
+                continue;
+            }
             if !backing_off {
                 // No answer in wait + margin: lost on the way; send it again.
                 self.out.push(BoshOut::Abort { rid });

@@ -339,21 +339,30 @@ impl Tunnel {
     }
 
     pub(super) fn expire_requests(&mut self, now: Millis) {
-        let (late, keep): (Vec<_>, Vec<_>) = core::mem::take(&mut self.requests.queued).into_iter().partition(|q| now >= q.1);
-        self.requests.queued = keep;
-        for (kind, _) in late {
+        // Index loops, not `partition`s into new vectors: a third of the
+        // code, and a timeout rarely expires more than one.
+        let mut i = 0;
+        while let Some(&(_, deadline)) = self.requests.queued.get(i) {
+            if now < deadline {
+                i += 1;
+                continue;
+            }
+            let (kind, _) = self.requests.queued.remove(i);
             self.reply(&kind, 1, Outcome::Failed("not-connected", "no connection came back in time"));
         }
-        let (expired, keep): (Vec<_>, Vec<_>) =
-            core::mem::take(&mut self.requests.pending).into_iter().partition(|p| now >= p.deadline);
-        self.requests.pending = keep;
-        if expired.is_empty() {
-            return;
-        }
-        for p in expired {
+        let (mut i, mut any) = (0, false);
+        while let Some(p) = self.requests.pending.get(i) {
+            if now < p.deadline {
+                i += 1;
+                continue;
+            }
+            let p = self.requests.pending.remove(i);
             self.settle(p, Outcome::Failed("remote-server-timeout", "the server did not answer in time"));
+            any = true;
         }
-        self.progress(now);
+        if any {
+            self.progress(now);
+        }
     }
 }
 
