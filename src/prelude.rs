@@ -7,6 +7,17 @@ pub use alloc::string::{String, ToString};
 pub use alloc::vec::Vec;
 pub use alloc::vec;
 
+/// The earlier of two optional times (None: no deadline). One function for
+/// every deadline search, where `chain(…).min()` cost a copy of core's
+/// iterator code each.
+pub fn earlier(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
 /// A decimal number as `str::parse` reads one (an optional `+`, then
 /// digits), without a copy of that code per integer type; None when empty,
 /// not digits, or over `u64::MAX`.

@@ -209,7 +209,7 @@ impl Bosh {
 
     pub fn poll_timeout(&self) -> Option<Millis> {
         let poll = if self.polling_due() { self.last_poll.map(|t| t + self.polling_ms.max(MIN_POLL_MS)) } else { None };
-        self.in_flight.iter().map(|f| f.deadline).chain(poll).min()
+        self.in_flight.iter().fold(poll, |t, f| earlier(t, Some(f.deadline)))
     }
 
     fn polling_due(&self) -> bool {

@@ -243,10 +243,8 @@ impl Tunnel {
             }
             _ => None,
         };
-        [conn, phase, self.requests.next_deadline(), self.pinger.next_deadline(), self.bosh_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        let ours = earlier(conn, phase);
+        earlier(earlier(ours, self.requests.next_deadline()), earlier(self.pinger.next_deadline(), self.bosh_deadline()))
     }
 
     fn backoff_config(&self) -> BackoffConfig {

@@ -57,7 +57,7 @@ impl Pinger {
     }
 
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.outstanding.iter().map(|(_, d)| *d).chain(self.next_at).min()
+        self.outstanding.iter().fold(self.next_at, |t, (_, d)| earlier(t, Some(*d)))
     }
 
     pub fn on_timeout(&mut self, now: Millis, interval: u32, timeout: u32, retries: u32) -> PingAction {

@@ -75,7 +75,8 @@ pub(super) struct Requests {
 
 impl Requests {
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.pending.iter().map(|p| p.deadline).chain(self.queued.iter().map(|q| q.1)).min()
+        let t = self.pending.iter().fold(None, |t, p| earlier(t, Some(p.deadline)));
+        self.queued.iter().fold(t, |t, q| earlier(t, Some(q.1)))
     }
 
     pub fn set_prefix(&mut self, random: &[u8]) {

@@ -59,7 +59,7 @@ impl Tunnel {
         }
         match n {
             Notification::Items { node, items } => {
-                for item in items {
+                for item in items.elements().filter(pubsub::is_item) {
                     let mut msg = String::with_capacity(node.len() + 256);
                     push_type(&mut msg, MsgType::Event as u16);
                     encode_uri(&mut msg, node);

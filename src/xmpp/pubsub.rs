@@ -83,7 +83,8 @@ pub fn subscription_id(result: &Element) -> Option<&str> {
 /// What a notification `<message>` carries.
 pub enum Notification<'a> {
     /// `<items node>`: published items (retractions are not EVENTs).
-    Items { node: &'a str, items: Vec<&'a Element> },
+    /// `items`: the `<items/>` element, with at least one `<item/>` (see `is_item`).
+    Items { node: &'a str, items: &'a Element },
     /// Retract-only, purge, delete, configuration, subscription state.
     Other(&'static str),
 }
@@ -93,11 +94,10 @@ pub fn notification(msg: &Element) -> Option<Notification<'_>> {
     let first = event.elements().next()?;
     Some(match first.name.as_str() {
         "items" => {
-            let items: Vec<&Element> = first.elements().filter(|e| e.name == "item").collect();
-            if items.is_empty() {
+            if !first.elements().any(|e| is_item(&e)) {
                 return Some(Notification::Other("retract"));
             }
-            Notification::Items { node: first.attr("node").unwrap_or(""), items }
+            Notification::Items { node: first.attr("node").unwrap_or(""), items: first }
         }
         "purge" => Notification::Other("purge"),
         "delete" => Notification::Other("delete"),
@@ -105,6 +105,12 @@ pub fn notification(msg: &Element) -> Option<Notification<'_>> {
         "subscription" => Notification::Other("subscription"),
         _ => Notification::Other("unknown"),
     })
+}
+
+/// A published item among an `<items/>` element's children (the others are
+/// retractions).
+pub fn is_item(e: &&Element) -> bool {
+    e.name == "item"
 }
 
 /// Appends an item's payload as spec §3.3 wants it: a text-only payload

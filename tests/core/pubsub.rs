@@ -33,6 +33,7 @@ fn finesse_text_payload_is_unescaped() {
         <items node='/finesse/api/User/1001001'><item id='x'><notification xmlns='http://jabber.org/protocol/pubsub'>\
         &lt;Update&gt;&lt;data&gt;a|b &amp;amp; é&lt;/data&gt;&lt;/Update&gt;</notification></item></items></event></message>");
     let Some(Notification::Items { node, items }) = notification(&m) else { panic!() };
+    let items: Vec<_> = items.elements().filter(is_item).collect();
     assert_eq!(node, "/finesse/api/User/1001001");
     assert_eq!(items.len(), 1);
     assert_eq!(payload(items[0]), "<Update><data>a|b &amp; é</data></Update>");
@@ -44,6 +45,7 @@ fn element_payload_is_serialized_and_empty_item_is_empty() {
         <items node='atom'><item id='1'><entry xmlns='http://www.w3.org/2005/Atom'><title>T&amp;</title></entry></item>\
         <item id='2'/><item id='3'>  <x:y xmlns:x='urn:x'>t</x:y></item></items></event></message>");
     let Some(Notification::Items { items, .. }) = notification(&m) else { panic!() };
+    let items: Vec<_> = items.elements().filter(is_item).collect();
     assert_eq!(payload(items[0]), "<entry xmlns='http://www.w3.org/2005/Atom'><title>T&amp;</title></entry>");
     assert_eq!(payload(items[1]), "");
     assert_eq!(payload(items[2]), "t");
