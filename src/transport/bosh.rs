@@ -331,9 +331,10 @@ impl Bosh {
                 // Stanzas never ride on a restart body (XEP-0206 §5).
             } else {
                 body.push('>');
-                for s in self.queue.drain(..) {
-                    body.push_str(&s);
+                for s in &self.queue {
+                    body.push_str(s);
                 }
+                self.queue.clear();
                 body.push_str("</body>");
             }
             self.post(now, body);

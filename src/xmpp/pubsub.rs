@@ -58,15 +58,16 @@ pub fn parse_subscriptions(result: &Element) -> Vec<Subscription> {
     let Some(list) = result.child("pubsub", ns::PUBSUB).and_then(|p| p.child("subscriptions", ns::PUBSUB)) else {
         return Vec::new();
     };
-    list.elements()
-        .filter(|e| e.name == "subscription")
-        .map(|e| Subscription {
+    let mut subs = Vec::new();
+    for e in list.elements().filter(|e| e.name == "subscription") {
+        subs.push(Subscription {
             node: e.attr("node").or(list.attr("node")).unwrap_or("").to_string(),
             jid: e.attr("jid").unwrap_or("").to_string(),
             subscription: e.attr("subscription").unwrap_or("").to_string(),
             subid: e.attr("subid").map(str::to_string),
-        })
-        .collect()
+        });
+    }
+    subs
 }
 
 /// The `<subscription subscription='…'/>` state in a subscribe result
