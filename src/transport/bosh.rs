@@ -278,19 +278,11 @@ impl Bosh {
     }
 
     fn process(&mut self, now: Millis, rid: u64, mut body: Element, events: &mut Vec<BoshEvent>) -> Result<(), BoshError> {
-        if body.attr("type") == Some("terminate") || self.terminate_rid == Some(rid) {
+        let terminated = body.attr("type") == Some("terminate") || self.terminate_rid == Some(rid);
+        if terminated {
             self.state = State::Ended;
             self.in_flight.clear();
-            let uri = body.elements().find(|e| e.name == "uri").map(|u| u.text());
-            // Taken out, not cloned: the body is ours.
-            let stream_error = core::mem::take(&mut body.children).into_iter().find_map(|n| match n {
-                Node::Element(e) if e.is("error", ns::STREAM) => Some(e),
-                _ => None,
-            });
-            events.push(BoshEvent::Terminated { condition: body.attr("condition").map(str::to_string), stream_error, uri });
-            return Ok(());
-        }
-        if self.state == State::Creating {
+        } else if self.state == State::Creating {
             let sid = body.attr("sid").ok_or(BoshError::BadResponse("a session response without sid"))?;
             self.sid = Some(sid.to_string());
             let secs = |name: &str| body.attr(name).and_then(parse_decimal);
@@ -302,10 +294,22 @@ impl Bosh {
             self.last_poll = Some(now);
             events.push(BoshEvent::StreamOpened);
         }
+        // (Read from every body, used only from a terminating one.)
+        let condition = body.attr("condition").map(str::to_string);
+        let uri = body.elements().find(|e| e.name == "uri").map(|u| u.text());
+        // The children taken out, not cloned (the body is ours), in one loop
+        // for both cases: a terminating body's stanzas are not relayed.
+        let mut stream_error = None;
         for n in core::mem::take(&mut body.children) {
-            if let Node::Element(e) = n {
+            let Node::Element(e) = n else { continue };
+            if !terminated {
                 events.push(BoshEvent::Element(e));
+            } else if stream_error.is_none() && e.is("error", ns::STREAM) {
+                stream_error = Some(e);
             }
+        }
+        if terminated {
+            events.push(BoshEvent::Terminated { condition, stream_error, uri });
         }
         Ok(())
     }
