@@ -157,11 +157,12 @@ pub fn parse(data: &str, max_len: usize) -> Result<ParentMessage<'_>, ProtocolEr
 }
 
 fn conn_info(payload: &str) -> Option<ConnInfo> {
-    let el = xml::parse(payload, &xml::Limits::PARENT).ok()?;
-    if el.name != "connInfo" {
+    let doc = xml::parse(payload, &xml::Limits::PARENT).ok()?;
+    let el = doc.root();
+    if el.name() != "connInfo" {
         return None;
     }
-    let text = |name: &str| el.child_any_ns(name).map(|c| c.text());
+    let text = |name: &str| el.child_any_ns(name).map(|c| c.text().to_string());
     let transport = match text("notificationConnectionType") {
         Some(t) if !t.trim_ascii().is_empty() => Some(Transport::parse(t.trim_ascii())?),
         _ => None,

@@ -7,8 +7,7 @@
 //! failure); drain `poll_output`; honour `poll_timeout` with `on_timeout`.
 
 use crate::prelude::*;
-use crate::xml::{self, Element, Limits, Node, XmlError};
-use crate::xmpp::ns;
+use crate::xml::{self, Doc, Limits, XmlError};
 use super::Millis;
 
 pub const NS_HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
@@ -42,14 +41,12 @@ pub enum BoshOut {
 pub enum BoshEvent {
     /// Session created, or the stream restarted: a stream header.
     StreamOpened,
-    Element(Element),
-    /// The connection manager ended the session (`type='terminate'`).
-    Terminated {
-        condition: Option<String>,
-        stream_error: Option<Element>,
-        /// With `see-other-uri`: where to go (XEP-0124 §17.1).
-        uri: Option<String>,
-    },
+    /// A body with stanzas: each element child of its root is one.
+    Stanzas(Doc),
+    /// The session ended (`type='terminate'`, or the answer to ours): the
+    /// body, with its `condition` and what it carries (`<uri/>` for
+    /// `see-other-uri`, XEP-0124 §17.1; a stream error, XEP-0206).
+    Terminated(Doc),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +95,7 @@ pub struct Bosh {
     last_poll: Option<Millis>,
     in_flight: Vec<InFlight>,
     /// Responses that arrived before an earlier one: (rid, body).
-    parked: Vec<(u64, Element)>,
+    parked: Vec<(u64, Doc)>,
     queue: Vec<String>,
     restart_wanted: bool,
     /// The rid of our terminate request, once sent.
@@ -252,7 +249,8 @@ impl Bosh {
         }
         // A body may carry several stanzas: it gets a larger budget.
         let limits = Limits { max_bytes: self.max_bytes.saturating_mul(BODY_FACTOR), ..Limits::SERVER };
-        let el = xml::parse(body, &limits).map_err(BoshError::Xml)?;
+        let doc = xml::parse(body, &limits).map_err(BoshError::Xml)?;
+        let el = doc.root();
         if !el.is("body", NS_HTTPBIND) {
             return Err(BoshError::BadResponse("a response that is not a BOSH <body/>"));
         }
@@ -263,12 +261,12 @@ impl Bosh {
                 self.resend(now, report, 0)?;
             }
         }
-        self.parked.push((rid, el));
+        self.parked.push((rid, doc));
         let mut events = Vec::new();
         while let Some(i) = self.parked.iter().position(|(r, _)| *r == self.next_process) {
-            let (rid, el) = self.parked.remove(i);
+            let (rid, doc) = self.parked.remove(i);
             self.next_process += 1;
-            self.process(now, rid, el, &mut events)?;
+            self.process(now, rid, doc, &mut events)?;
             if self.state == State::Ended {
                 return Ok(events);
             }
@@ -277,7 +275,8 @@ impl Bosh {
         Ok(events)
     }
 
-    fn process(&mut self, now: Millis, rid: u64, mut body: Element, events: &mut Vec<BoshEvent>) -> Result<(), BoshError> {
+    fn process(&mut self, now: Millis, rid: u64, doc: Doc, events: &mut Vec<BoshEvent>) -> Result<(), BoshError> {
+        let body = doc.root();
         let terminated = body.attr("type") == Some("terminate") || self.terminate_rid == Some(rid);
         if terminated {
             self.state = State::Ended;
@@ -294,22 +293,11 @@ impl Bosh {
             self.last_poll = Some(now);
             events.push(BoshEvent::StreamOpened);
         }
-        // (Read from every body, used only from a terminating one.)
-        let condition = body.attr("condition").map(str::to_string);
-        let uri = body.elements().find(|e| e.name == "uri").map(|u| u.text());
-        // The children taken out, not cloned (the body is ours), in one loop
-        // for both cases: a terminating body's stanzas are not relayed.
-        let mut stream_error = None;
-        for n in core::mem::take(&mut body.children) {
-            let Node::Element(e) = n else { continue };
-            if !terminated {
-                events.push(BoshEvent::Element(e));
-            } else if stream_error.is_none() && e.is("error", ns::STREAM) {
-                stream_error = Some(e);
-            }
-        }
+        // A terminating body's stanzas are not relayed.
         if terminated {
-            events.push(BoshEvent::Terminated { condition, stream_error, uri });
+            events.push(BoshEvent::Terminated(doc));
+        } else if body.has_elements() {
+            events.push(BoshEvent::Stanzas(doc));
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! framing namespace.
 
 use crate::prelude::*;
-use crate::xml::{self, Element, Limits, Writer, XmlError};
+use crate::xml::{self, Doc, Limits, Writer, XmlError};
 use crate::xmpp::ns;
 
 /// The subprotocol we offer and the server must select.
@@ -27,14 +27,15 @@ pub enum Frame {
     Open,
     /// The server closes the stream; `see-other-uri` is a redirect.
     Close { see_other_uri: Option<String> },
-    Element(Element),
+    Element(Doc),
 }
 
 pub fn decode(text: &str, max_bytes: usize) -> Result<Frame, XmlError> {
     let limits = Limits { max_bytes, ..Limits::SERVER };
-    let el = xml::parse(text, &limits)?;
-    if el.ns == ns::FRAMING {
-        match el.name.as_str() {
+    let doc = xml::parse(text, &limits)?;
+    let el = doc.root();
+    if el.ns() == ns::FRAMING {
+        match el.name() {
             "open" => return Ok(Frame::Open),
             "close" => {
                 let see_other_uri = el.attr("see-other-uri").map(str::to_string);
@@ -43,7 +44,7 @@ pub fn decode(text: &str, max_bytes: usize) -> Result<Frame, XmlError> {
             _ => {}
         }
     }
-    Ok(Frame::Element(el))
+    Ok(Frame::Element(doc))
 }
 
 #[cfg(test)]

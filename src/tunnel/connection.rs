@@ -9,6 +9,7 @@ use super::{Attempt, Conn, End, Millis, Output, Phase, Tunnel};
 use crate::protocol::{Status, Transport};
 use crate::transport::bosh::Bosh;
 use crate::transport::websocket::{self, Frame};
+use crate::xml::Element;
 use crate::xmpp::jid;
 use crate::xmpp::session::{Login, Session, SessionError, SessionOut, Step};
 
@@ -163,33 +164,36 @@ impl Tunnel {
                 }
             }
             Frame::Close { see_other_uri } => self.server_closed(now, see_other_uri),
-            Frame::Element(el) => {
-                let step = match self.conn.as_mut() {
-                    Some(c) => c.session.element(el),
-                    None => return,
-                };
-                match step {
-                    Ok(Step::Nothing) => {}
-                    Ok(Step::Ready { jid }) => self.on_ready(now, jid),
-                    Ok(Step::Resumed { h }) => self.on_resumed(now, h),
-                    Ok(Step::ResumeFailed) => {
-                        self.log("the server could not resume the session: starting a new one");
-                        self.sm.reset();
-                        self.abandon_session();
-                    }
-                    Ok(Step::Stanza(st)) => {
-                        // Stream management sees every element first.
-                        let (reply, own) = self.sm.received(&st);
-                        if let Some(a) = reply {
-                            self.send_raw(a);
-                        }
-                        if !own {
-                            self.on_stanza(now, st);
-                        }
-                    }
-                    Err(e) => self.session_failed(now, e),
+            Frame::Element(doc) => self.on_element(now, doc.root()),
+        }
+    }
+
+    /// A top-level element from either transport.
+    pub(super) fn on_element(&mut self, now: Millis, el: Element) {
+        let step = match self.conn.as_mut() {
+            Some(c) => c.session.element(el),
+            None => return,
+        };
+        match step {
+            Ok(Step::Nothing) => {}
+            Ok(Step::Ready { jid }) => self.on_ready(now, jid),
+            Ok(Step::Resumed { h }) => self.on_resumed(now, h),
+            Ok(Step::ResumeFailed) => {
+                self.log("the server could not resume the session: starting a new one");
+                self.sm.reset();
+                self.abandon_session();
+            }
+            Ok(Step::Stanza(st)) => {
+                // Stream management sees every element first.
+                let (reply, own) = self.sm.received(st);
+                if let Some(a) = reply {
+                    self.send_raw(a);
+                }
+                if !own {
+                    self.on_stanza(now, st);
                 }
             }
+            Err(e) => self.session_failed(now, e),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::config::endpoint_url;
 use crate::protocol::{Status, Transport};
 use crate::transport::bosh::{Bosh, BoshEvent, BoshOut};
 use crate::transport::websocket::{self, Frame};
+use crate::xmpp::ns;
 
 pub(super) enum Link {
     WebSocket {
@@ -207,19 +208,28 @@ impl Tunnel {
             }
             match ev {
                 BoshEvent::StreamOpened => self.on_frame(now, Frame::Open),
-                BoshEvent::Element(el) => self.on_frame(now, Frame::Element(el)),
-                BoshEvent::Terminated { condition, stream_error, uri } => {
-                    if let (Some("see-other-uri"), Some(u)) = (condition.as_deref(), uri.as_deref()) {
-                        return self.follow(now, super::connection::SeeOther::Uri(u));
+                BoshEvent::Stanzas(doc) => {
+                    for el in doc.root().elements() {
+                        if !self.current(conn) {
+                            return;
+                        }
+                        self.on_element(now, el);
                     }
-                    if let Some(err) = stream_error {
+                }
+                BoshEvent::Terminated(doc) => {
+                    let body = doc.root();
+                    let condition = body.attr("condition");
+                    if let (Some("see-other-uri"), Some(u)) = (condition, body.child_any_ns("uri")) {
+                        return self.follow(now, super::connection::SeeOther::Uri(u.text()));
+                    }
+                    if let Some(err) = body.child("error", ns::STREAM) {
                         // A stream error relayed by the connection manager.
-                        self.on_frame(now, Frame::Element(err));
+                        self.on_element(now, err);
                         if !self.current(conn) {
                             return;
                         }
                     }
-                    return self.bosh_terminated(now, condition.as_deref());
+                    return self.bosh_terminated(now, condition);
                 }
             }
         }

@@ -98,9 +98,9 @@ impl Requests {
 
 /// How a request ended.
 enum Outcome<'a> {
-    Ok(Option<&'a Element>),
+    Ok(Option<Element<'a>>),
     /// The server's stanza error.
-    Error(&'a Element),
+    Error(Element<'a>),
     /// No server answer: our own condition.
     Failed(&'static str, &'static str),
 }
@@ -187,7 +187,7 @@ impl Tunnel {
 
     /// An iq result or error; false if it answers nothing we asked (an
     /// unknown id, another session's id, or a sender we did not ask).
-    pub(super) fn on_iq_reply(&mut self, now: Millis, el: &Element) -> bool {
+    pub(super) fn on_iq_reply(&mut self, now: Millis, el: Element) -> bool {
         let epoch = self.epoch;
         let (Some(id), Some(from)) = (el.attr("id"), el.attr("from")) else { return false };
         let Some(i) = self
@@ -229,7 +229,7 @@ impl Tunnel {
                 self.log_parts(&["no answer to subscribing again to ", n]);
             }
             (Unsubscribe, Outcome::Ok(_)) => self.subs.remove(n),
-            (Unsubscribe | Final | Cleanup, Outcome::Error(e)) if not_subscribed(e) => {
+            (Unsubscribe | Final | Cleanup, Outcome::Error(e)) if not_subscribed(*e) => {
                 self.subs.remove(n)
             }
             (Unsubscribe, Outcome::Failed(..)) => {
@@ -258,7 +258,7 @@ impl Tunnel {
                 let list = r.map(pubsub::parse_subscriptions).unwrap_or_default();
                 format(MsgType::SubscriptionsReq, &subscriptions_json(&list))
             }
-            (Subscriptions, Outcome::Error(e)) => format(MsgType::SubscriptionsReq, &pubsub::error_element(e)),
+            (Subscriptions, Outcome::Error(e)) => format(MsgType::SubscriptionsReq, &pubsub::error_element(*e)),
             (Subscriptions, Outcome::Failed(cond, text)) => {
                 let (kind, cond) = if *cond == "not-connected" { ("wait", "recipient-unavailable") } else { ("cancel", *cond) };
                 format(MsgType::SubscriptionsReq, &pubsub::error_xml(kind, cond, text))
@@ -267,7 +267,7 @@ impl Tunnel {
             (what, _) => {
                 let t = if matches!(what, Unsubscribe | Final) { MsgType::Unsubscribe } else { MsgType::Subscribe };
                 match &outcome {
-                    Outcome::Error(e) => node_error(t, n, stanza::error_condition(e), &stanza::error_text(e)),
+                    Outcome::Error(e) => node_error(t, n, stanza::error_condition(*e), &stanza::error_text(*e)),
                     Outcome::Failed(c, text) => node_error(t, n, c, text),
                     Outcome::Ok(_) => return,
                 }
@@ -366,9 +366,9 @@ impl Tunnel {
 }
 
 /// The server says there is no such subscription (any more).
-fn not_subscribed(e: &Element) -> bool {
+fn not_subscribed(e: Element) -> bool {
     matches!(stanza::error_condition(e), "item-not-found" | "unexpected-request")
-        || e.child_any_ns("error").is_some_and(|er| er.elements().any(|c| c.name == "not-subscribed"))
+        || e.child_any_ns("error").is_some_and(|er| er.elements().any(|c| c.name() == "not-subscribed"))
 }
 
 /// The SUBSCRIPTIONS_REQ reply: a JSON array of {node, jid, subscription, subid}.

@@ -10,14 +10,14 @@ use crate::xmpp::{jid, ns, presence, stanza};
 
 impl Tunnel {
     pub(super) fn on_stanza(&mut self, now: Millis, el: Element) {
-        if el.ns != ns::CLIENT {
+        if el.ns() != ns::CLIENT {
             return self.trace("ignored a top-level element outside jabber:client");
         }
-        match el.name.as_str() {
-            "iq" => self.on_iq(now, &el),
-            "message" => self.on_message(&el),
+        match el.name() {
+            "iq" => self.on_iq(now, el),
+            "message" => self.on_message(el),
             "presence" => {
-                if let Some(p) = presence::relay(&el) {
+                if let Some(p) = presence::relay(el) {
                     self.post_parent(format(MsgType::Presence, &p));
                 }
             }
@@ -25,7 +25,7 @@ impl Tunnel {
         }
     }
 
-    fn on_iq(&mut self, now: Millis, el: &Element) {
+    fn on_iq(&mut self, now: Millis, el: Element) {
         match el.attr("type") {
             Some("get") | Some("set") => {
                 let reply = iq_answer(el);
@@ -48,7 +48,7 @@ impl Tunnel {
     /// One EVENT per published item; anything else is not an EVENT. Only the
     /// pubsub service may publish: a notification-shaped message from anyone
     /// else would let any account inject events into the agent's desktop.
-    fn on_message(&mut self, el: &Element) {
+    fn on_message(&mut self, el: Element) {
         if el.attr("type") == Some("error") {
             return;
         }
@@ -73,7 +73,7 @@ impl Tunnel {
 }
 
 /// The answer to an iq get/set addressed to us.
-fn iq_answer(el: &Element) -> String {
+fn iq_answer(el: Element) -> String {
     let get = el.attr("type") == Some("get");
     let payload = el.elements().next();
     match payload {
@@ -84,7 +84,7 @@ fn iq_answer(el: &Element) -> String {
 }
 
 /// XEP-0030: who we are and what we answer.
-fn disco_info(req: &Element) -> String {
+fn disco_info(req: Element) -> String {
     let mut w = Writer::new();
     w.open("iq").attr("xmlns", ns::CLIENT).attr("type", "result").attr("id", req.attr("id").unwrap_or(""));
     if let Some(from) = req.attr("from") {

@@ -1,83 +1,214 @@
-//! The element tree: names with resolved namespaces, attributes, children;
-//! serialization that keeps namespaces intact when a subtree is relayed alone.
+//! The element tree as one document: every element and text node in one
+//! vector (document order), every name, namespace, value and text in one
+//! string. A stanza is then three allocations, not one per name and value,
+//! and dropping it frees three buffers instead of walking a tree (its
+//! moves and drops were most of std's share of the bundle). `Element` is a
+//! handle into a `Doc`; serialization keeps namespaces intact when a
+//! subtree is relayed alone.
 
 use crate::prelude::*;
 use super::escape::{escape_attr, escape_text};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attr {
+/// `Doc::text[start..end]`; for `Rec::attrs`, a range of `Doc::attrs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Rec {
+    /// An element's local name (no prefix), or a text node's text.
+    pub name: Span,
+    /// An element's resolved namespace (empty when none); None for text.
+    pub ns: Option<Span>,
+    pub attrs: Span,
+    /// Index after the node's last descendant.
+    pub end: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct AttrRec {
     /// As written, prefix included (`type`, `xml:lang`, `x:foo`).
-    pub name: String,
-    pub value: String,
+    pub name: Span,
+    pub value: Span,
     /// Namespace of a prefixed attribute other than `xml:`; needed to
     /// re-declare the prefix when the element is serialized on its own.
-    pub ns: Option<String>,
+    pub ns: Option<Span>,
 }
 
+/// One parsed element with everything in it; `root()` is that element.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
-    Element(Element),
-    Text(String),
+pub struct Doc {
+    pub(super) text: String,
+    /// Never empty: node 0 is the root element (the reader's guarantee).
+    pub(super) nodes: Vec<Rec>,
+    pub(super) attrs: Vec<AttrRec>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Element {
-    /// Local name (no prefix).
-    pub name: String,
-    /// Resolved namespace URI, empty when none.
-    pub ns: String,
-    pub attrs: Vec<Attr>,
-    pub children: Vec<Node>,
+impl Doc {
+    #[inline(never)]
+    pub fn root(&self) -> Element<'_> {
+        Element { doc: self, i: 0 }
+    }
+
+    #[inline(never)]
+    fn str(&self, s: Span) -> &str {
+        // Spans are cut at ASCII delimiters by the reader: `get` never
+        // fails, and keeps the panicking slice path out of the build.
+        self.text.get(s.start as usize..s.end as usize).unwrap_or("")
+    }
 }
 
-impl Element {
-    pub fn is(&self, name: &str, ns: &str) -> bool {
-        self.name == name && self.ns == ns
-    }
+/// An element of a `Doc`.
+#[derive(Debug, Clone, Copy)]
+pub struct Element<'d> {
+    doc: &'d Doc,
+    i: u32,
+}
 
-    pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.name == name).map(|a| a.value.as_str())
-    }
+/// The children of an element, in order. (Iterators of our own, not
+/// adapters: one `next` for every caller.)
+pub struct Nodes<'d> {
+    doc: &'d Doc,
+    i: u32,
+    end: u32,
+}
 
-    pub fn elements(&self) -> impl Iterator<Item = &Element> {
-        self.children.iter().filter_map(|n| match n {
-            Node::Element(e) => Some(e),
-            Node::Text(_) => None,
+impl<'d> Iterator for Nodes<'d> {
+    type Item = Node<'d>;
+
+    fn next(&mut self) -> Option<Node<'d>> {
+        let at = self.i;
+        let rec = self.doc.nodes.get(at as usize).filter(|_| at < self.end)?;
+        self.i = rec.end.max(at + 1);
+        Some(match rec.ns {
+            Some(_) => Node::Element(Element { doc: self.doc, i: at }),
+            None => Node::Text(self.doc.str(rec.name)),
         })
     }
+}
 
-    pub fn child(&self, name: &str, ns: &str) -> Option<&Element> {
+/// The element children of an element, in order.
+pub struct Elements<'d>(Nodes<'d>);
+
+impl<'d> Iterator for Elements<'d> {
+    type Item = Element<'d>;
+
+    fn next(&mut self) -> Option<Element<'d>> {
+        loop {
+            if let Node::Element(e) = self.0.next()? {
+                return Some(e);
+            }
+        }
+    }
+}
+
+/// Elements are equal when they serialize alike (tests compare them).
+impl PartialEq for Element<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_xml() == other.to_xml()
+    }
+}
+
+/// A child: an element, or text (adjacent text, references and CDATA form one).
+#[derive(Debug, Clone, Copy)]
+pub enum Node<'d> {
+    Element(Element<'d>),
+    Text(&'d str),
+}
+
+/// The root of a document without one (which the reader never returns):
+/// an element without name or content.
+const NONE: Rec = Rec { name: Span { start: 0, end: 0 }, ns: Some(Span { start: 0, end: 0 }), attrs: Span { start: 0, end: 0 }, end: 0 };
+
+impl<'d> Element<'d> {
+    #[inline(never)]
+    fn rec(self) -> &'d Rec {
+        self.doc.nodes.get(self.i as usize).unwrap_or(&NONE)
+    }
+
+    /// Local name (no prefix).
+    #[inline(never)]
+    pub fn name(self) -> &'d str {
+        self.doc.str(self.rec().name)
+    }
+
+    /// Resolved namespace URI, empty when none.
+    #[inline(never)]
+    pub fn ns(self) -> &'d str {
+        self.rec().ns.map_or("", |s| self.doc.str(s))
+    }
+
+    #[inline(never)]
+    pub fn is(self, name: &str, ns: &str) -> bool {
+        self.name() == name && self.ns() == ns
+    }
+
+    fn attr_recs(self) -> &'d [AttrRec] {
+        let a = self.rec().attrs;
+        self.doc.attrs.get(a.start as usize..a.end as usize).unwrap_or(&[])
+    }
+
+    #[inline(never)]
+    pub fn attr(self, name: &str) -> Option<&'d str> {
+        let doc = self.doc;
+        self.attr_recs().iter().find(|a| doc.str(a.name) == name).map(|a| doc.str(a.value))
+    }
+
+    /// The children in order.
+    #[inline(never)]
+    pub fn nodes(self) -> Nodes<'d> {
+        Nodes { doc: self.doc, i: self.i + 1, end: self.rec().end }
+    }
+
+    #[inline(never)]
+    pub fn elements(self) -> Elements<'d> {
+        Elements(self.nodes())
+    }
+
+    #[inline(never)]
+    pub fn child(self, name: &str, ns: &str) -> Option<Element<'d>> {
         self.elements().find(|e| e.is(name, ns))
     }
 
     /// First child of that name in any namespace (for the parent's own XML,
     /// which carries none).
-    pub fn child_any_ns(&self, name: &str) -> Option<&Element> {
-        self.elements().find(|e| e.name == name)
+    #[inline(never)]
+    pub fn child_any_ns(self, name: &str) -> Option<Element<'d>> {
+        self.elements().find(|e| e.name() == name)
     }
 
-    pub fn has_elements(&self) -> bool {
+    #[inline(never)]
+    pub fn has_elements(self) -> bool {
         self.elements().next().is_some()
     }
 
-    /// Concatenated text of the direct children.
-    pub fn text(&self) -> String {
-        let mut s = String::new();
-        for n in &self.children {
-            if let Node::Text(t) = n {
-                s.push_str(t);
-            }
-        }
-        s
+    /// No children at all, not even text.
+    pub fn is_empty(self) -> bool {
+        self.rec().end <= self.i + 1
+    }
+
+    /// The text of an element without child elements, borrowed: the
+    /// reader joins adjacent text, references and CDATA (comments between
+    /// them too) into one node, so it has at most one. Of an element with
+    /// children: its first run of text. Empty when there is none.
+    #[inline(never)]
+    pub fn text(self) -> &'d str {
+        self.nodes().find_map(|n| match n {
+            Node::Text(t) => Some(t),
+            Node::Element(_) => None,
+        })
+        .unwrap_or("")
     }
 
     /// Serializes this element as a standalone document fragment: the root
     /// declares its namespace, children declare theirs where it changes.
-    pub fn write_to(&self, out: &mut String) {
+    pub fn write_to(self, out: &mut String) {
         self.write_in(out, "", &mut Vec::new());
     }
 
-    pub fn to_xml(&self) -> String {
+    pub fn to_xml(self) -> String {
         let mut s = String::new();
         self.write_to(&mut s);
         s
@@ -85,49 +216,50 @@ impl Element {
 
     // Depth is bounded by the reader's limit, so recursion is safe.
     // `declared`: prefixes declared by ancestors in this serialization.
-    fn write_in<'a>(&'a self, out: &mut String, parent_ns: &str, declared: &mut Vec<(&'a str, &'a str)>) {
-        let scope = declared.len();
+    fn write_in(self, out: &mut String, parent_ns: &str, declared: &mut Vec<(&'d str, &'d str)>) {
+        let (doc, scope) = (self.doc, declared.len());
+        let (name, ns) = (self.name(), self.ns());
         out.push('<');
-        out.push_str(&self.name);
-        if self.ns != parent_ns {
+        out.push_str(name);
+        if ns != parent_ns {
             out.push_str(" xmlns='");
-            escape_attr(out, &self.ns);
+            escape_attr(out, ns);
             out.push('\'');
         }
-        for a in &self.attrs {
-            if let (Some(ns), Some((prefix, _))) = (&a.ns, split_byte(&a.name, b':')) {
+        for a in self.attr_recs() {
+            let a_name = doc.str(a.name);
+            if let (Some(a_ns), Some((prefix, _))) = (a.ns.map(|s| doc.str(s)), split_byte(a_name, b':')) {
                 // Declare each prefix once, where no ancestor did already.
                 let known = declared.iter().rev().find(|(p, _)| *p == prefix).map(|(_, n)| *n);
-                if known != Some(ns.as_str()) {
-                    declared.push((prefix, ns));
+                if known != Some(a_ns) {
+                    declared.push((prefix, a_ns));
                     out.push_str(" xmlns:");
                     out.push_str(prefix);
                     out.push_str("='");
-                    escape_attr(out, ns);
+                    escape_attr(out, a_ns);
                     out.push('\'');
                 }
             }
             out.push(' ');
-            out.push_str(&a.name);
+            out.push_str(a_name);
             out.push_str("='");
-            escape_attr(out, &a.value);
+            escape_attr(out, doc.str(a.value));
             out.push('\'');
         }
-        if self.children.is_empty() {
+        if self.is_empty() {
             out.push_str("/>");
-            declared.truncate(scope);
-            return;
-        }
-        out.push('>');
-        for n in &self.children {
-            match n {
-                Node::Element(e) => e.write_in(out, &self.ns, declared),
-                Node::Text(t) => escape_text(out, t),
+        } else {
+            out.push('>');
+            for n in self.nodes() {
+                match n {
+                    Node::Element(e) => e.write_in(out, ns, declared),
+                    Node::Text(t) => escape_text(out, t),
+                }
             }
+            out.push_str("</");
+            out.push_str(name);
+            out.push('>');
         }
-        out.push_str("</");
-        out.push_str(&self.name);
-        out.push('>');
         declared.truncate(scope);
     }
 }
@@ -137,7 +269,7 @@ mod tests {
     use crate::xml::{parse, Limits};
 
     fn round(s: &str) -> String {
-        parse(s, &Limits::SERVER).map(|e| e.to_xml()).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+        parse(s, &Limits::SERVER).map(|d| d.root().to_xml()).unwrap_or_else(|e| panic!("{s}: {e:?}"))
     }
 
     #[test]
@@ -156,22 +288,34 @@ mod tests {
         let out = round(atom);
         assert_eq!(out, "<link xmlns='urn:atom' xmlns:xl='urn:xlink' xl:type='simple' xl:href='u'><a xl:role='r'/></link>");
         assert_eq!(round(&out), out, "re-parses to the same thing");
+        // Mixed content keeps its order; a subtree alone declares what it uses.
+        assert_eq!(round("<a>x<b>y</b>z<c/></a>"), "<a>x<b>y</b>z<c/></a>");
+        let d = parse("<r xmlns='urn:r' xmlns:p='urn:p'><s p:k='v'><t/></s></r>", &Limits::SERVER).unwrap();
+        let s = d.root().child("s", "urn:r").unwrap();
+        assert_eq!(s.to_xml(), "<s xmlns='urn:r' xmlns:p='urn:p' p:k='v'><t/></s>");
     }
 
     #[test]
     fn accessors() {
-        let e = parse(
+        let d = parse(
             "<iq xmlns='jabber:client' type='result' id='1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
-             <jid>a@b/c</jid></bind></iq>",
+             <jid>a@b/c</jid></bind>tail</iq>",
             &Limits::SERVER,
         )
         .unwrap();
+        let e = d.root();
         assert!(e.is("iq", "jabber:client"));
         assert_eq!(e.attr("type"), Some("result"));
         assert_eq!(e.attr("nope"), None);
         let jid = e.child("bind", "urn:ietf:params:xml:ns:xmpp-bind").and_then(|b| b.child_any_ns("jid"));
-        assert_eq!(jid.map(|j| j.text()), Some("a@b/c".to_string()));
+        assert_eq!(jid.map(|j| j.text()), Some("a@b/c"));
         assert!(e.has_elements());
         assert!(e.child("bind", "jabber:client").is_none());
+        assert_eq!(e.elements().count(), 1, "the text after <bind/> is not an element");
+        assert_eq!(e.text(), "tail");
+        let jid = jid.unwrap();
+        assert_eq!(jid.elements().count(), 0);
+        assert!(!jid.is_empty() && !jid.has_elements());
+        assert_eq!(jid.attr("type"), None, "a child does not see its parent's attributes");
     }
 }

@@ -6,7 +6,7 @@ mod escape;
 mod reader;
 mod writer;
 
-pub use element::{Attr, Element, Node};
+pub use element::{Doc, Element, Elements, Node, Nodes};
 pub use escape::{escape_attr, escape_text};
 pub use reader::{parse, Limits, XmlError};
 pub use writer::Writer;

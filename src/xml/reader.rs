@@ -6,7 +6,7 @@
 //! notification is one long escaped text).
 
 use crate::prelude::*;
-use super::element::{Attr, Element, Node};
+use super::element::{AttrRec, Doc, Rec, Span};
 use super::escape::is_xml_char;
 
 const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
@@ -78,19 +78,30 @@ use XmlError::*;
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
+    doc: Doc,
     /// Namespace declarations in scope: (prefix, uri); "" is the default.
-    decls: Vec<(&'a str, String)>,
-    /// Open elements with their qualified names and how many declarations
+    decls: Vec<(&'a str, Span)>,
+    /// Open elements: node index, qualified name, how many declarations
     /// each pushed; the root is at index 0.
-    open: Vec<(Element, &'a str, usize)>,
+    open: Vec<(u32, &'a str, usize)>,
+    /// The start tag being read: its attributes as written.
+    raw: Vec<(&'a str, Span)>,
+    /// The text node that text read now extends (none once a tag came
+    /// between): adjacent text, references and CDATA form one node.
+    last_text: Option<u32>,
+    /// Where NS_XML was copied into the text, once an `xml:` prefix needed it.
+    xml_ns: Option<Span>,
 }
 
-pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
+pub fn parse(input: &str, limits: &Limits) -> Result<Doc, XmlError> {
     if input.len() > limits.max_bytes {
         return Err(TooLarge);
     }
-    let mut p = Parser { src: input, pos: 0, decls: Vec::new(), open: Vec::new() };
-    let mut root = None;
+    // Names, values and text are all cut from the input, and decoding only
+    // shrinks them: one allocation holds them all.
+    let doc = Doc { text: String::with_capacity(input.len()), nodes: Vec::new(), attrs: Vec::new() };
+    let mut p = Parser { src: input, pos: 0, doc, decls: Vec::new(), open: Vec::new(), raw: Vec::new(), last_text: None, xml_ns: None };
+    let mut done = false;
     loop {
         p.text()?;
         let b = p.bytes();
@@ -104,12 +115,12 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
                 let name = p.name()?;
                 p.skip_space();
                 p.want(b'>')?;
-                let (el, qname, pushed) = p.open.pop().ok_or(Malformed)?;
+                let (i, qname, pushed) = p.open.pop().ok_or(Malformed)?;
                 if qname != name {
                     return Err(Malformed);
                 }
-                p.pop_decls(pushed);
-                p.close(el, &mut root);
+                p.close(i, pushed);
+                done = p.open.is_empty();
             }
             Some(b'!') => p.bang()?,
             Some(b'?') => {
@@ -117,19 +128,19 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
                 p.pos = end + 2;
             }
             _ => {
-                if root.is_some() {
+                if done {
                     return Err(Trailing);
                 }
                 p.pos += 1;
-                let (el, qname, pushed, empty) = p.start_tag()?;
+                let (i, qname, pushed, empty) = p.start_tag()?;
                 if empty {
-                    p.pop_decls(pushed);
-                    p.close(el, &mut root);
+                    p.close(i, pushed);
+                    done = p.open.is_empty();
                 } else {
                     if p.open.len() >= limits.max_depth {
                         return Err(TooDeep);
                     }
-                    p.open.push((el, qname, pushed));
+                    p.open.push((i, qname, pushed));
                 }
             }
         }
@@ -137,7 +148,10 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
     if !p.open.is_empty() {
         return Err(Unclosed);
     }
-    root.ok_or(Empty)
+    if !done {
+        return Err(Empty);
+    }
+    Ok(p.doc)
 }
 
 fn is_space(b: u8) -> bool {
@@ -215,11 +229,36 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let raw = self.cut(start, end)?;
-        let Some((el, _, _)) = self.open.last_mut() else {
+        if self.open.is_empty() {
             // Only whitespace may stand outside the root element.
             return if raw.bytes().all(is_space) { Ok(()) } else { Err(Trailing) };
-        };
-        with_text(el, raw.len(), |out| decode(raw, out, false))
+        }
+        self.add_text(|out| decode(raw, out, false))
+    }
+
+    /// Appends to the open element's text node, created if a tag came
+    /// since the last text.
+    fn add_text(&mut self, f: impl FnOnce(&mut String) -> Result<(), XmlError>) -> Result<(), XmlError> {
+        let start = self.doc.text.len() as u32;
+        f(&mut self.doc.text)?;
+        let end = self.doc.text.len() as u32;
+        match self.last_text.and_then(|i| self.doc.nodes.get_mut(i as usize)) {
+            // Nothing else was written since: the text continues it.
+            Some(r) => r.name.end = end,
+            None => {
+                let i = self.doc.nodes.len() as u32;
+                self.last_text = Some(i);
+                self.doc.nodes.push(Rec { name: Span { start, end }, ns: None, attrs: Span::default(), end: i + 1 });
+            }
+        }
+        Ok(())
+    }
+
+    /// `s` appended to the document's text.
+    fn keep(&mut self, s: &str) -> Span {
+        let start = self.doc.text.len() as u32;
+        self.doc.text.push_str(s);
+        Span { start, end: self.doc.text.len() as u32 }
     }
 
     /// `<!--…-->`, `<![CDATA[…]]>`, `<!DOCTYPE`: the cursor is on `<`.
@@ -234,11 +273,13 @@ impl<'a> Parser<'a> {
             let end = self.find("]]>")?;
             let raw = self.cut(self.pos, end)?;
             self.pos = end + 3;
-            let Some((el, _, _)) = self.open.last_mut() else { return Err(Trailing) };
+            if self.open.is_empty() {
+                return Err(Trailing);
+            }
             if !raw.chars().all(is_xml_char) {
                 return Err(Malformed);
             }
-            with_text(el, raw.len(), |out| {
+            self.add_text(|out| {
                 normalize_eol(raw, out);
                 Ok(())
             })?;
@@ -252,12 +293,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// The rest of a start tag (the cursor is past `<`): the element, its
-    /// qualified name, how many declarations it pushed, and whether it was
-    /// empty (`/>`).
-    fn start_tag(&mut self) -> Result<(Element, &'a str, usize, bool), XmlError> {
+    /// The rest of a start tag (the cursor is past `<`): the element's
+    /// node, its qualified name, how many declarations it pushed, and
+    /// whether it was empty (`/>`).
+    fn start_tag(&mut self) -> Result<(u32, &'a str, usize, bool), XmlError> {
         let qname = self.name()?;
-        let mut raw: Vec<(&'a str, String)> = Vec::new();
+        self.raw.clear();
         let empty = loop {
             let spaced = self.skip_space();
             match self.bytes().get(self.pos) {
@@ -274,7 +315,7 @@ impl<'a> Parser<'a> {
                 Some(_) if !spaced => return Err(Malformed),
                 Some(_) => {}
             }
-            if raw.len() >= MAX_ATTRS {
+            if self.raw.len() >= MAX_ATTRS {
                 return Err(TooManyAttributes);
             }
             let key = self.name()?;
@@ -292,17 +333,20 @@ impl<'a> Parser<'a> {
             if value_raw.as_bytes().contains(&b'<') {
                 return Err(Malformed);
             }
-            if raw.iter().any(|(k, _)| *k == key) {
+            if self.raw.iter().any(|(k, _)| *k == key) {
                 return Err(Malformed);
             }
-            let mut value = String::with_capacity(value_raw.len());
-            decode(value_raw, &mut value, true)?;
-            raw.push((key, value));
+            let start = self.doc.text.len() as u32;
+            decode(value_raw, &mut self.doc.text, true)?;
+            let value = Span { start, end: self.doc.text.len() as u32 };
+            self.raw.push((key, value));
         };
+        self.last_text = None;
         let mut pushed = 0;
-        let mut attrs = Vec::new();
+        let first_attr = self.doc.attrs.len();
         let mut prefixed = false;
-        for (key, value) in raw {
+        let raw = core::mem::take(&mut self.raw);
+        for &(key, value) in &raw {
             if key == "xmlns" {
                 self.decls.push(("", value));
                 pushed += 1;
@@ -311,38 +355,55 @@ impl<'a> Parser<'a> {
                 pushed += 1;
             } else {
                 prefixed |= key.as_bytes().contains(&b':');
-                attrs.push(Attr { name: String::from(key), value, ns: None });
+                let name = self.keep(key);
+                self.doc.attrs.push(AttrRec { name, value, ns: None });
             }
         }
+        self.raw = raw;
         if self.decls.len() > MAX_DECLS_IN_SCOPE {
             return Err(TooManyAttributes);
         }
         if prefixed {
-            for a in attrs.iter_mut() {
-                if let Some((p, _)) = split_byte(&a.name, b':') {
+            for k in first_attr..self.doc.attrs.len() {
+                let Some(a) = self.doc.attrs.get(k).copied() else { break };
+                let name = self.doc.text.get(a.name.start as usize..a.name.end as usize).unwrap_or("");
+                if let Some((p, _)) = split_byte(name, b':') {
                     if p != "xml" {
-                        a.ns = Some(self.resolve(p).ok_or(UnboundPrefix)?.into());
+                        let ns = self.resolve(p).ok_or(UnboundPrefix)?;
+                        if let Some(a) = self.doc.attrs.get_mut(k) {
+                            a.ns = Some(ns);
+                        }
                     }
                 }
             }
         }
         let (prefix, local) = split_byte(qname, b':').unwrap_or(("", qname));
-        let ns = match self.resolve(prefix) {
-            Some(u) => u.into(),
-            None if prefix.is_empty() => String::new(),
-            None => return Err(UnboundPrefix),
+        let ns = match (prefix, self.xml_ns) {
+            // `xml` is bound by definition, whatever the document says.
+            ("xml", Some(s)) => s,
+            ("xml", None) => {
+                let s = self.keep(NS_XML);
+                *self.xml_ns.insert(s)
+            }
+            _ => match self.resolve(prefix) {
+                Some(u) => u,
+                None if prefix.is_empty() => Span::default(),
+                None => return Err(UnboundPrefix),
+            },
         };
-        Ok((Element { name: local.into(), ns, attrs, children: Vec::new() }, qname, pushed, empty))
+        let name = self.keep(local);
+        let i = self.doc.nodes.len() as u32;
+        let attrs = Span { start: first_attr as u32, end: self.doc.attrs.len() as u32 };
+        self.doc.nodes.push(Rec { name, ns: Some(ns), attrs, end: i + 1 });
+        Ok((i, qname, pushed, empty))
     }
 
-    fn resolve(&self, prefix: &str) -> Option<&str> {
-        if prefix == "xml" {
-            return Some(NS_XML);
-        }
+    /// The declaration in scope for `prefix` (`xml` is the caller's).
+    fn resolve(&self, prefix: &str) -> Option<Span> {
         // (Lengths first, and no comparison at all for the default
         // namespace, "", which most lookups are for: each is a memcmp call.)
         let n = prefix.len();
-        self.decls.iter().rev().find(|(p, _)| p.len() == n && (n == 0 || *p == prefix)).map(|(_, u)| u.as_str())
+        self.decls.iter().rev().find(|(p, _)| p.len() == n && (n == 0 || *p == prefix)).map(|(_, u)| *u)
     }
 
     fn pop_decls(&mut self, n: usize) {
@@ -350,26 +411,13 @@ impl<'a> Parser<'a> {
         self.decls.truncate(keep);
     }
 
-    fn close(&mut self, el: Element, root: &mut Option<Element>) {
-        match self.open.last_mut() {
-            Some((parent, _, _)) => parent.children.push(Node::Element(el)),
-            None => *root = Some(el),
-        }
-    }
-}
-
-/// Appends to the text node at the end of `el`, created if needed:
-/// adjacent text, references and CDATA form one node.
-/// `len`: the raw text's length, which decoding never exceeds (one
-/// allocation, not a doubling per kilobyte).
-fn with_text(el: &mut Element, len: usize, f: impl FnOnce(&mut String) -> Result<(), XmlError>) -> Result<(), XmlError> {
-    match el.children.last_mut() {
-        Some(Node::Text(t)) => f(t),
-        _ => {
-            let mut t = String::with_capacity(len);
-            f(&mut t)?;
-            el.children.push(Node::Text(t));
-            Ok(())
+    /// The element at node `i` ends here.
+    fn close(&mut self, i: u32, pushed: usize) {
+        self.pop_decls(pushed);
+        self.last_text = None;
+        let end = self.doc.nodes.len() as u32;
+        if let Some(r) = self.doc.nodes.get_mut(i as usize) {
+            r.end = end;
         }
     }
 }
@@ -450,9 +498,11 @@ fn entity(name: &[u8]) -> Result<char, XmlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xml::{Element, Node};
 
-    fn p(s: &str) -> Result<Element, XmlError> {
-        parse(s, &Limits::SERVER)
+    /// The root of what parses (kept for the test's duration).
+    fn p(s: &str) -> Result<Element<'static>, XmlError> {
+        parse(s, &Limits::SERVER).map(|d| Box::leak(Box::new(d)).root())
     }
 
     #[test]
@@ -471,7 +521,7 @@ mod tests {
         let e = p("<n a='&lt;&#x7C;&#124;&apos;'>&lt;Update&gt;a&amp;b|&#233;<![CDATA[<raw>]]>\r\nz</n>").unwrap();
         assert_eq!(e.attr("a"), Some("<||'"));
         assert_eq!(e.text(), "<Update>a&b|é<raw>\nz");
-        assert_eq!(e.children.len(), 1);
+        assert_eq!(e.nodes().count(), 1);
         // Literal whitespace in attribute values is normalized; references are not.
         let e = p("<n a='x\ty\r\nz&#10;'/>").unwrap();
         assert_eq!(e.attr("a"), Some("x y z\n"));
@@ -541,13 +591,25 @@ mod tests {
         assert_eq!(p(&big).err(), Some(XmlError::TooLarge));
         let tight = Limits { max_bytes: 10, max_depth: 2 };
         assert_eq!(parse("<a><b><c/></b></a>", &tight).err(), Some(XmlError::TooLarge));
-        assert_eq!(parse("<a><b/></a>", &Limits { max_bytes: 16, max_depth: 2 }).map(|e| e.name), Ok("a".to_string()));
+        assert_eq!(parse("<a><b/></a>", &Limits { max_bytes: 16, max_depth: 2 }).map(|d| d.root().name().to_string()), Ok("a".to_string()));
+    }
+
+    #[test]
+    fn text_nodes_join_only_within_one_element() {
+        let e = p("<a><b>x</b>y<!-- c -->z&amp;<![CDATA[w]]><c/>v</a>").unwrap();
+        let b = e.child_any_ns("b").unwrap();
+        assert_eq!(b.text(), "x", "the parent's text does not continue its child's");
+        let texts: Vec<_> = e.nodes().filter_map(|n| match n { Node::Text(t) => Some(t), _ => None }).collect();
+        assert_eq!(texts, ["yz&w", "v"], "a comment does not split text; an element does");
+        assert_eq!(e.text(), "yz&w", "of mixed content, the first run");
+        assert_eq!(e.elements().map(|c| c.name()).collect::<Vec<_>>(), ["b", "c"]);
+        assert!(e.child_any_ns("c").unwrap().is_empty());
     }
 
     #[test]
     fn scopes_end_with_their_element() {
         let e = p("<a xmlns='urn:a'><b xmlns='urn:b'/><c/></a>").unwrap();
-        let names: Vec<_> = e.elements().map(|c| (c.name.as_str(), c.ns.as_str())).collect();
+        let names: Vec<_> = e.elements().map(|c| (c.name(), c.ns())).collect();
         assert_eq!(names, [("b", "urn:b"), ("c", "urn:a")]);
     }
 

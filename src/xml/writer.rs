@@ -77,7 +77,7 @@ impl Writer {
     }
 
     /// A received element, re-serialized (namespaces declared on its root).
-    pub fn element(&mut self, e: &Element) -> &mut Writer {
+    pub fn element(&mut self, e: Element) -> &mut Writer {
         self.end_tag();
         e.write_to(&mut self.buf);
         self
@@ -133,7 +133,7 @@ mod tests {
         w.open("subscribe").attr("node", evil);
         let out = w.finish();
         let el = crate::xml::parse(&out, &crate::xml::Limits::SERVER).unwrap();
-        assert_eq!(el.attr("node"), Some(evil));
-        assert!(el.children.is_empty());
+        assert_eq!(el.root().attr("node"), Some(evil));
+        assert!(el.root().is_empty());
     }
 }

@@ -4,7 +4,7 @@
 use crate::prelude::*;
 use super::ns;
 use super::stanza;
-use crate::xml::{Element, Node};
+use crate::xml::{escape_attr, escape_text, Element};
 
 pub fn subscribe(id: &str, service: &str, node: &str, jid: &str) -> String {
     request(id, "set", service, "subscribe", Some(node), Some(jid), None)
@@ -54,12 +54,12 @@ pub struct Subscription {
 }
 
 /// The `<subscriptions/>` list of a result.
-pub fn parse_subscriptions(result: &Element) -> Vec<Subscription> {
+pub fn parse_subscriptions(result: Element) -> Vec<Subscription> {
     let Some(list) = result.child("pubsub", ns::PUBSUB).and_then(|p| p.child("subscriptions", ns::PUBSUB)) else {
         return Vec::new();
     };
     let mut subs = Vec::new();
-    for e in list.elements().filter(|e| e.name == "subscription") {
+    for e in list.elements().filter(|e| e.name() == "subscription") {
         subs.push(Subscription {
             node: e.attr("node").or(list.attr("node")).unwrap_or("").to_string(),
             jid: e.attr("jid").unwrap_or("").to_string(),
@@ -72,12 +72,12 @@ pub fn parse_subscriptions(result: &Element) -> Vec<Subscription> {
 
 /// The `<subscription subscription='…'/>` state in a subscribe result
 /// (`subscribed`, `pending`, `unconfigured`); servers may omit it.
-pub fn subscription_state(result: &Element) -> Option<&str> {
+pub fn subscription_state<'d>(result: Element<'d>) -> Option<&'d str> {
     result.child("pubsub", ns::PUBSUB)?.child("subscription", ns::PUBSUB)?.attr("subscription")
 }
 
 /// The subid in a subscribe result, if the service gave one.
-pub fn subscription_id(result: &Element) -> Option<&str> {
+pub fn subscription_id<'d>(result: Element<'d>) -> Option<&'d str> {
     result.child("pubsub", ns::PUBSUB)?.child("subscription", ns::PUBSUB)?.attr("subid")
 }
 
@@ -85,15 +85,15 @@ pub fn subscription_id(result: &Element) -> Option<&str> {
 pub enum Notification<'a> {
     /// `<items node>`: published items (retractions are not EVENTs).
     /// `items`: the `<items/>` element, with at least one `<item/>` (see `is_item`).
-    Items { node: &'a str, items: &'a Element },
+    Items { node: &'a str, items: Element<'a> },
     /// Retract-only, purge, delete, configuration, subscription state.
     Other(&'static str),
 }
 
-pub fn notification(msg: &Element) -> Option<Notification<'_>> {
+pub fn notification<'a>(msg: Element<'a>) -> Option<Notification<'a>> {
     let event = msg.child("event", ns::PUBSUB_EVENT)?;
     let first = event.elements().next()?;
-    Some(match first.name.as_str() {
+    Some(match first.name() {
         "items" => {
             if !first.elements().any(|e| is_item(&e)) {
                 return Some(Notification::Other("retract"));
@@ -110,54 +110,44 @@ pub fn notification(msg: &Element) -> Option<Notification<'_>> {
 
 /// A published item among an `<items/>` element's children (the others are
 /// retractions).
-pub fn is_item(e: &&Element) -> bool {
-    e.name == "item"
+pub fn is_item(e: &Element) -> bool {
+    e.name() == "item"
 }
 
 /// Appends an item's payload as spec §3.3 wants it: a text-only payload
 /// element (Finesse's escaped `<Update>`) as its unescaped text, any other
 /// payload element serialized, nothing for a payload-less item.
-pub fn write_payload(out: &mut String, item: &Element) {
+pub fn write_payload(out: &mut String, item: Element) {
     let Some(payload) = item.elements().next() else {
         return;
     };
     if payload.has_elements() {
         payload.write_to(out);
     } else {
-        for n in &payload.children {
-            if let Node::Text(t) = n {
-                out.push_str(t);
-            }
-        }
+        out.push_str(payload.text());
     }
 }
 
 /// A stanza error as the SUBSCRIPTIONS_REQ failure payload (`<error …/>`),
 /// rebuilt from its type, condition and text only.
-pub fn error_element(reply: &Element) -> String {
+pub fn error_element(reply: Element) -> String {
     let kind = reply.child_any_ns("error").and_then(|e| e.attr("type")).unwrap_or("cancel");
     error_xml(kind, stanza::error_condition(reply), &stanza::error_text(reply))
 }
 
-/// `<error type='…'><condition xmlns='…stanzas'/>[<text>…</text>]</error>`,
-/// built as a tree so that every name and value goes through the serializer.
+/// `<error type='…'><condition xmlns='…stanzas'/>[<text>…</text>]</error>`.
+/// The condition is a name the reader accepted or one of ours (no markup
+/// can be in it); the type and text are escaped.
 pub fn error_xml(kind: &str, condition: &str, text: &str) -> String {
-    let leaf = |name: &str, children| Node::Element(Element {
-        name: name.to_string(),
-        ns: ns::STANZAS.to_string(),
-        attrs: Vec::new(),
-        children,
-    });
-    let mut children = vec![leaf(condition, Vec::new())];
+    let mut s = String::from("<error type='");
+    escape_attr(&mut s, kind);
+    s.push_str(&["'><", condition, " xmlns='", ns::STANZAS, "'/>"].concat());
     if !text.is_empty() {
-        children.push(leaf("text", vec![Node::Text(text.to_string())]));
+        s.push_str(&["<text xmlns='", ns::STANZAS, "'>"].concat());
+        escape_text(&mut s, text);
+        s.push_str("</text>");
     }
-    let error = Element {
-        name: "error".into(),
-        ns: String::new(),
-        attrs: vec![crate::xml::Attr { name: "type".into(), value: kind.to_string(), ns: None }],
-        children,
-    };
-    error.to_xml()
+    s.push_str("</error>");
+    s
 }
 

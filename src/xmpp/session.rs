@@ -52,7 +52,7 @@ impl SessionError {
 
 /// What a successful step produced for the layer above.
 #[derive(Debug, PartialEq)]
-pub enum Step {
+pub enum Step<'d> {
     Nothing,
     /// Negotiation finished: bound to this full JID (a new session).
     Ready { jid: String },
@@ -63,15 +63,15 @@ pub enum Step {
     /// been lost meanwhile).
     ResumeFailed,
     /// A stanza for the application (only once ready).
-    Stanza(Element),
+    Stanza(Element<'d>),
 }
 
 enum State {
     AwaitOpen { restarted: bool },
     AwaitFeatures { restarted: bool },
     Sasl(Box<SaslClient>),
-    /// `<resume/>` sent; the features are kept to bind if it fails.
-    Resuming { features: Element },
+    /// `<resume/>` sent; what the features said, to bind if it fails.
+    Resuming { needs_session: bool },
     Bind { id: String, needs_session: bool },
     LegacySession { id: String, jid: String },
     Ready,
@@ -173,9 +173,9 @@ impl Session {
         }
     }
 
-    pub fn element(&mut self, el: Element) -> Result<Step, SessionError> {
+    pub fn element<'d>(&mut self, el: Element<'d>) -> Result<Step<'d>, SessionError> {
         if el.is("error", ns::STREAM) {
-            return Err(stream_error(&el));
+            return Err(stream_error(el));
         }
         match &mut self.state {
             State::Ready => Ok(Step::Stanza(el)),
@@ -189,21 +189,21 @@ impl Session {
                     match self.resume.take().filter(|_| self.sm_offered) {
                         Some(r) => {
                             self.out.push(SessionOut::Send(sm::resume_element(&r)));
-                            self.state = State::Resuming { features: el };
+                            self.state = State::Resuming { needs_session: needs_session(el) };
                         }
-                        None => self.bind(&el),
+                        None => self.bind(needs_session(el)),
                     }
                 } else {
-                    self.authenticate(&el)?;
+                    self.authenticate(el)?;
                 }
                 Ok(Step::Nothing)
             }
             State::Sasl(client) => {
-                if el.ns != ns::SASL {
+                if el.ns() != ns::SASL {
                     return Err(SessionError::Unexpected("a stanza during authentication"));
                 }
-                let data = sasl_data(&el)?;
-                match el.name.as_str() {
+                let data = sasl_data(el)?;
+                match el.name() {
                     "challenge" => {
                         let resp = client.step(&data, self.login.derive_elsewhere).map_err(SessionError::Sasl)?;
                         self.respond(resp);
@@ -217,26 +217,26 @@ impl Session {
                         self.out.push(SessionOut::OpenStream);
                     }
                     "failure" => {
-                        let cond = el.elements().next().map_or("not-authorized", |c| c.name.as_str());
+                        let cond = el.elements().next().map_or("not-authorized", |c| c.name());
                         return Err(SessionError::AuthFailed(cond.to_string()));
                     }
                     _ => return Err(SessionError::Unexpected("an unknown SASL element")),
                 }
                 Ok(Step::Nothing)
             }
-            State::Resuming { features } => {
-                if el.ns != NS_SM {
+            State::Resuming { needs_session } => {
+                if el.ns() != NS_SM {
                     return Ok(Step::Stanza(el));
                 }
-                match el.name.as_str() {
+                match el.name() {
                     "resumed" => {
                         let h = el.attr("h").and_then(parse_u32);
                         self.state = State::Ready;
                         Ok(Step::Resumed { h })
                     }
                     "failed" => {
-                        let features = core::mem::take(features);
-                        self.bind(&features);
+                        let needs_session = *needs_session;
+                        self.bind(needs_session);
                         Ok(Step::ResumeFailed)
                     }
                     _ => Err(SessionError::Unexpected("a stream management element during resumption")),
@@ -245,16 +245,16 @@ impl Session {
             // Anything else during binding (a server ping, say) goes up to
             // be answered or relayed like any stanza.
             State::Bind { id, needs_session } => {
-                if !is_reply(&el, id) {
+                if !is_reply(el, id) {
                     return Ok(Step::Stanza(el));
                 }
                 if el.attr("type") != Some("result") {
-                    return Err(SessionError::Bind(stanza::error_condition(&el).to_string()));
+                    return Err(SessionError::Bind(stanza::error_condition(el).to_string()));
                 }
                 let jid = el
                     .child("bind", ns::BIND)
                     .and_then(|b| b.child("jid", ns::BIND))
-                    .map(|j| j.text())
+                    .map(|j| j.text().to_string())
                     .filter(|j| j.as_bytes().contains(&b'/'))
                     .ok_or(SessionError::Bind("no-jid".into()))?;
                 if *needs_session {
@@ -269,11 +269,11 @@ impl Session {
                 Ok(Step::Ready { jid })
             }
             State::LegacySession { id, jid } => {
-                if !is_reply(&el, id) {
+                if !is_reply(el, id) {
                     return Ok(Step::Stanza(el));
                 }
                 if el.attr("type") != Some("result") {
-                    return Err(SessionError::Bind(stanza::error_condition(&el).to_string()));
+                    return Err(SessionError::Bind(stanza::error_condition(el).to_string()));
                 }
                 let jid = core::mem::take(jid);
                 self.state = State::Ready;
@@ -310,12 +310,16 @@ impl Session {
         });
     }
 
-    fn authenticate(&mut self, features: &Element) -> Result<(), SessionError> {
-        let offered = features
-            .child("mechanisms", ns::SASL)
-            .map(|m| m.elements().filter(|e| e.name == "mechanism").map(|e| e.text()).collect::<Vec<_>>())
-            .unwrap_or_default();
-        let mech = Mechanism::choose(offered.iter().map(|s| s.trim_ascii()), self.login.allow_plain)
+    fn authenticate(&mut self, features: Element) -> Result<(), SessionError> {
+        let mut offered = Vec::new();
+        if let Some(m) = features.child("mechanisms", ns::SASL) {
+            for e in m.elements() {
+                if e.name() == "mechanism" {
+                    offered.push(e.text().trim_ascii());
+                }
+            }
+        }
+        let mech = Mechanism::choose(offered, self.login.allow_plain)
             .ok_or(SessionError::NoMechanism)?;
         let secret = Secret::Password(&self.login.password);
         let mut client = SaslClient::new(mech, &self.login.user, secret, &self.login.nonce)
@@ -327,11 +331,7 @@ impl Session {
         Ok(())
     }
 
-    fn bind(&mut self, features: &Element) {
-        // RFC 3921 session: only when offered and not marked optional.
-        let needs_session = features
-            .child("session", ns::SESSION)
-            .is_some_and(|s| s.child("optional", ns::SESSION).is_none());
+    fn bind(&mut self, needs_session: bool) {
         let id = "bind".to_string();
         let mut w = stanza::iq("set", &id, None);
         w.open("bind").attr("xmlns", ns::BIND);
@@ -344,8 +344,13 @@ impl Session {
     }
 }
 
-fn is_reply(el: &Element, id: &str) -> bool {
-    el.name == "iq" && el.attr("id") == Some(id) && matches!(el.attr("type"), Some("result" | "error"))
+/// RFC 3921 session: only when offered and not marked optional.
+fn needs_session(features: Element) -> bool {
+    features.child("session", ns::SESSION).is_some_and(|s| s.child("optional", ns::SESSION).is_none())
+}
+
+fn is_reply(el: Element, id: &str) -> bool {
+    el.name() == "iq" && el.attr("id") == Some(id) && matches!(el.attr("type"), Some("result" | "error"))
 }
 
 /// `<auth/>`, `<response/>`: base64 content, `=` for an empty response.
@@ -363,19 +368,20 @@ fn sasl_element(name: &'static str, mechanism: Option<&str>, data: &[u8]) -> Str
     w.finish()
 }
 
-fn sasl_data(el: &Element) -> Result<Vec<u8>, SessionError> {
-    sasl::decode_payload(&el.text()).map_err(|_| SessionError::Unexpected("SASL data that is not base64"))
+fn sasl_data(el: Element) -> Result<Vec<u8>, SessionError> {
+    sasl::decode_payload(el.text()).map_err(|_| SessionError::Unexpected("SASL data that is not base64"))
 }
 
 /// The condition and its text; for `see-other-host` the text is the host
 /// the condition element carries (RFC 6120 §4.9.3.19).
-fn stream_error(el: &Element) -> SessionError {
-    let cond = el.elements().find(|c| c.ns == ns::STREAMS && c.name != "text");
-    let condition = cond.map_or("undefined-condition", |c| c.name.as_str()).to_string();
+fn stream_error(el: Element) -> SessionError {
+    let cond = el.elements().find(|c| c.ns() == ns::STREAMS && c.name() != "text");
+    let condition = cond.map_or("undefined-condition", |c| c.name()).to_string();
     let text = match cond {
-        Some(c) if c.name == "see-other-host" => c.text(),
-        _ => el.child("text", ns::STREAMS).map(|t| t.text()).unwrap_or_default(),
-    };
+        Some(c) if c.name() == "see-other-host" => c.text(),
+        _ => el.child("text", ns::STREAMS).map_or("", |t| t.text()),
+    }
+    .to_string();
     SessionError::Stream { condition, text }
 }
 

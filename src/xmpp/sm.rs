@@ -42,8 +42,8 @@ pub struct Resume {
     pub h: u32,
 }
 
-fn is_stanza(el: &Element) -> bool {
-    el.ns == ns::CLIENT && matches!(el.name.as_str(), "message" | "presence" | "iq")
+fn is_stanza(el: Element) -> bool {
+    el.ns() == ns::CLIENT && matches!(el.name(), "message" | "presence" | "iq")
 }
 
 impl Sm {
@@ -100,14 +100,14 @@ impl Sm {
     /// A received top-level element. Returns what to send back (`<a/>` for
     /// an `<r/>`), and whether the element was SM's own (not a stanza for
     /// the application).
-    pub fn received(&mut self, el: &Element) -> (Option<String>, bool) {
-        if el.ns != NS_SM {
+    pub fn received(&mut self, el: Element) -> (Option<String>, bool) {
+        if el.ns() != NS_SM {
             if self.enabled && is_stanza(el) {
                 self.inbound = self.inbound.wrapping_add(1);
             }
             return (None, false);
         }
-        match el.name.as_str() {
+        match el.name() {
             "enabled" => {
                 self.enabled = true;
                 if matches!(el.attr("resume"), Some("true" | "1")) {

@@ -16,16 +16,16 @@ pub fn iq(kind: &'static str, id: &str, to: Option<&str>) -> Writer {
 }
 
 /// The reply to an `<iq>` we received: same id, addressed back.
-fn reply(kind: &'static str, req: &Element) -> Writer {
+fn reply(kind: &'static str, req: Element) -> Writer {
     iq(kind, req.attr("id").unwrap_or(""), req.attr("from"))
 }
 
-pub fn iq_result(req: &Element) -> String {
+pub fn iq_result(req: Element) -> String {
     reply("result", req).finish()
 }
 
 /// RFC 6120 §8.4: a get/set we do not understand gets service-unavailable.
-pub fn iq_error(req: &Element, kind: &'static str, condition: &'static str) -> String {
+pub fn iq_error(req: Element, kind: &'static str, condition: &'static str) -> String {
     let mut w = reply("error", req);
     w.open("error").attr("type", kind);
     w.open(condition).attr("xmlns", ns::STANZAS);
@@ -33,20 +33,20 @@ pub fn iq_error(req: &Element, kind: &'static str, condition: &'static str) -> S
 }
 
 /// The defined condition of a stanza's `<error/>` (e.g. `item-not-found`).
-pub fn error_condition(stanza: &Element) -> &str {
+pub fn error_condition<'d>(stanza: Element<'d>) -> &'d str {
     stanza
         .child("error", ns::CLIENT)
         .or_else(|| stanza.child_any_ns("error"))
-        .and_then(|e| e.elements().find(|c| c.ns == ns::STANZAS))
-        .map_or("undefined-condition", |c| c.name.as_str())
+        .and_then(|e| e.elements().find(|c| c.ns() == ns::STANZAS))
+        .map_or("undefined-condition", |c| c.name())
 }
 
 /// The human-readable `<text/>` of a stanza error, if the server gave one.
-pub fn error_text(stanza: &Element) -> String {
+pub fn error_text(stanza: Element) -> String {
     stanza
         .child_any_ns("error")
         .and_then(|e| e.child("text", ns::STANZAS))
-        .map(|t| t.text())
+        .map(|t| t.text().to_string())
         .unwrap_or_default()
 }
 
@@ -62,9 +62,9 @@ mod tests {
             &Limits::SERVER,
         )
         .unwrap();
-        assert_eq!(iq_result(&req), "<iq xmlns='jabber:client' type='result' id='p1' to='d.example'/>");
+        assert_eq!(iq_result(req.root()), "<iq xmlns='jabber:client' type='result' id='p1' to='d.example'/>");
         assert_eq!(
-            iq_error(&req, "cancel", "service-unavailable"),
+            iq_error(req.root(), "cancel", "service-unavailable"),
             "<iq xmlns='jabber:client' type='error' id='p1' to='d.example'><error type='cancel'>\
              <service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
         );
@@ -75,9 +75,9 @@ mod tests {
             &Limits::SERVER,
         )
         .unwrap();
-        assert_eq!(error_condition(&err), "item-not-found");
-        assert_eq!(error_text(&err), "no such node");
+        assert_eq!(error_condition(err.root()), "item-not-found");
+        assert_eq!(error_text(err.root()), "no such node");
         let bare = parse("<iq xmlns='jabber:client' type='error' id='s1'/>", &Limits::SERVER).unwrap();
-        assert_eq!(error_condition(&bare), "undefined-condition");
+        assert_eq!(error_condition(bare.root()), "undefined-condition");
     }
 }

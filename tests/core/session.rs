@@ -7,8 +7,10 @@ use xmpp_tunnel::xmpp::session::{Login, Session, SessionError, SessionOut, Step}
 use hmac::{Hmac, Mac};
 use sha1::{Digest, Sha1};
 
-fn el(s: &str) -> Element {
-    parse(s, &Limits::SERVER).unwrap()
+/// A parsed element that outlives the statement (a test may keep what the
+/// session returns about it).
+fn el(s: &str) -> Element<'static> {
+    Box::leak(Box::new(parse(s, &Limits::SERVER).unwrap())).root()
 }
 
 fn login(allow_plain: bool) -> Login {

@@ -93,7 +93,7 @@ fn a_drop_is_resumed_without_loss_duplicates_or_resubscription() {
     assert_eq!(events(&p), ["3"]);
     // The request from before the drop is answered on the resumed session.
     let id = again.iter().find(|s| s.contains("<subscribe node='/m'")).map(|s| {
-        xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().attr("id").unwrap().to_string()
+        xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap().to_string()
     });
     h.server(&result(&id.unwrap()));
     assert_eq!(h.take_parent(), ["7|/m"]);
@@ -116,7 +116,7 @@ fn failed_resumption_binds_subscribes_again_and_reports_a_gap() {
     assert!(h.sent.last().unwrap().contains("<bind"), "binds a new session");
     h.server("<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>agent1@d.example/desk</jid></bind></iq>");
     let renew = h.sent.iter().rev().find(|s| s.contains("<subscribe node='/n'")).cloned().expect("re-subscribes /n");
-    let id = xmpp_tunnel::xml::parse(&renew, &xmpp_tunnel::xml::Limits::SERVER).unwrap().attr("id").unwrap().to_string();
+    let id = xmpp_tunnel::xml::parse(&renew, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap().to_string();
     h.server(&result(&id));
     let p = h.take_parent();
     let c = p.iter().position(|m| m == "4|connected").unwrap();

@@ -134,7 +134,7 @@ impl Harness {
         self.sent
             .iter()
             .rev()
-            .find_map(|s| xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).ok()?.attr("id").map(str::to_string))
+            .find_map(|s| xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).ok()?.root().attr("id").map(str::to_string))
             .expect("no stanza with an id sent")
     }
 

@@ -204,7 +204,7 @@ fn disconnect_req_unsubscribes_then_closes() {
     assert!(sent[0].contains("<unsubscribe node='/a'"));
     assert!(sent[1].contains("<unsubscribe node='/b'"));
     for s in &sent {
-        let id = xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().attr("id").unwrap().to_string();
+        let id = xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap().to_string();
         h.server(&result(&id));
     }
     assert_eq!(h.take_parent(), ["8|/a", "8|/b", "3|desk", "4|disconnecting"]);

@@ -8,7 +8,7 @@ use crate::tunnel::{result, Harness};
 
 fn ids(sent: &[String]) -> Vec<String> {
     sent.iter()
-        .map(|s| xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().attr("id").unwrap_or("").to_string())
+        .map(|s| xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap_or("").to_string())
         .collect()
 }
 

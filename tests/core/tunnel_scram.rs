@@ -14,7 +14,7 @@ const SALT: &[u8] = b"pepper and salt";
 
 fn payload(xml: &str) -> String {
     let e = parse(xml, &Limits::SERVER).unwrap();
-    String::from_utf8(base64::decode(e.text().trim()).unwrap()).unwrap()
+    String::from_utf8(base64::decode(e.root().text().trim()).unwrap()).unwrap()
 }
 
 fn sasl(name: &str, text: &str) -> String {
