@@ -218,8 +218,8 @@ impl Tunnel {
             self.log("no allowedOrigins configured: only the tunnel's own origin may use it");
         }
 
-        for p in core::mem::take(&mut self.config_problems) {
-            self.log(&p);
+        for p in &core::mem::take(&mut self.config_problems) {
+            self.log(p);
         }
     }
 

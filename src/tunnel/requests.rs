@@ -200,12 +200,12 @@ impl Tunnel {
         };
         let p = self.requests.pending.remove(i);
         let outcome = if el.attr("type") == Some("result") { Outcome::Ok(Some(el)) } else { Outcome::Error(el) };
-        self.settle(p, outcome);
+        self.settle(&p, outcome);
         self.progress(now);
         true
     }
 
-    fn settle(&mut self, p: Pending, outcome: Outcome) {
+    fn settle(&mut self, p: &Pending, outcome: Outcome) {
         let times = p.req.what.own_replies() + p.also;
         let n = &p.req.node;
         match (p.req.what, &outcome) {
@@ -305,14 +305,16 @@ impl Tunnel {
     /// Unsubscribes leftover nodes quietly, then sends `what` for every
     /// subscribed node. True if there was any.
     fn for_every_node(&mut self, now: Millis, what: What) -> bool {
-        for node in self.subs.take_stale() {
-            self.send_request(now, Req { what: Cleanup, node });
+        for node in &self.subs.take_stale() {
+            self.send_request(now, Req { what: Cleanup, node: node.clone() });
         }
-        let subs = self.subs.active();
-        for s in subs.iter() {
-            self.send_request(now, Req { what, node: s.node.clone() });
+        // By index: sending reads the list (subids), never changes it.
+        let n = self.subs.len();
+        for i in 0..n {
+            let Some(node) = self.subs.node(i).map(str::to_string) else { break };
+            self.send_request(now, Req { what, node });
         }
-        !subs.is_empty()
+        n > 0
     }
 
     pub(super) fn send_queued(&mut self, now: Millis) {
@@ -323,8 +325,8 @@ impl Tunnel {
 
     /// Queued parent requests get `not-connected`.
     pub(super) fn fail_queued(&mut self) {
-        for (req, _) in core::mem::take(&mut self.requests.queued) {
-            self.reply(&req, 1, Outcome::Failed("not-connected", "the tunnel is not connected"));
+        for (req, _) in &core::mem::take(&mut self.requests.queued) {
+            self.reply(req, 1, Outcome::Failed("not-connected", "the tunnel is not connected"));
         }
     }
 
@@ -332,7 +334,7 @@ impl Tunnel {
     /// never be answered, and a next session gets a new number.
     pub(super) fn abandon_session(&mut self) {
         self.epoch = self.epoch.wrapping_add(1);
-        for p in core::mem::take(&mut self.requests.pending) {
+        for p in &core::mem::take(&mut self.requests.pending) {
             self.settle(p, Outcome::Failed("not-connected", "the connection was lost before the server answered"));
         }
     }
@@ -356,7 +358,7 @@ impl Tunnel {
                 continue;
             }
             let p = self.requests.pending.remove(i);
-            self.settle(p, Outcome::Failed("remote-server-timeout", "the server did not answer in time"));
+            self.settle(&p, Outcome::Failed("remote-server-timeout", "the server did not answer in time"));
             any = true;
         }
         if any {

@@ -51,13 +51,14 @@ impl Subscriptions {
     }
 
     pub fn retire_all(&mut self) {
-        for s in core::mem::take(&mut self.active) {
+        for s in &core::mem::take(&mut self.active) {
             self.retire(&s.node);
         }
     }
 
-    pub fn active(&self) -> Vec<Sub> {
-        self.active.clone()
+    /// The `i`th subscribed node.
+    pub fn node(&self, i: usize) -> Option<&str> {
+        self.active.get(i).map(|s| s.node.as_str())
     }
 
     pub fn take_active(&mut self) -> Vec<Sub> {
