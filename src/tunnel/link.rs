@@ -202,7 +202,7 @@ impl Tunnel {
         if status == 200 {
             self.pinger.activity(now, self.settings.ping_interval_ms);
         }
-        for ev in events {
+        for ev in &events {
             if !self.current(conn) {
                 return; // an earlier event ended this connection
             }

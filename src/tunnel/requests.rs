@@ -318,8 +318,8 @@ impl Tunnel {
     }
 
     pub(super) fn send_queued(&mut self, now: Millis) {
-        for (req, _) in core::mem::take(&mut self.requests.queued) {
-            self.dispatch(now, req);
+        for (req, _) in &core::mem::take(&mut self.requests.queued) {
+            self.dispatch(now, req.clone());
         }
     }
 

@@ -152,7 +152,7 @@ impl Shell {
     #[inline(never)]
     fn carry_out(&mut self) {
         loop {
-            for o in self.tunnel.take_output() {
+            for o in &self.tunnel.take_output() {
                 self.execute(o);
             }
             if self.deferred.is_empty() {
@@ -173,25 +173,25 @@ impl Shell {
         }
     }
 
-    fn execute(&mut self, o: Output) {
+    fn execute(&mut self, o: &Output) {
         match o {
-            Output::Parent(msg) => self.parent.post(&msg),
-            Output::Open { conn, url } => {
-                if !io::open(conn, &url) {
+            Output::Parent(msg) => self.parent.post(msg),
+            &Output::Open { conn, ref url } => {
+                if !io::open(conn, url) {
                     self.deferred.push(Deferred::SocketFailed(conn));
                 }
             }
             // A request sent again (same rid) replaces its earlier send.
-            Output::Post { conn, rid, url, body } => {
-                if !io::http(conn, rid as f64, &url, &body) {
+            &Output::Post { conn, rid, ref url, ref body } => {
+                if !io::http(conn, rid as f64, url, body) {
                     self.deferred.push(Deferred::PostFailed(conn, rid));
                 }
             }
-            Output::Abort { conn, rid } => io::abort(conn, rid as f64),
-            Output::Send { conn, data } => io::send(conn, &data),
-            Output::Close { conn } => io::close(conn),
-            Output::Console(line) => io::log(&line),
-            Output::Derive { conn } => {
+            &Output::Abort { conn, rid } => io::abort(conn, rid as f64),
+            &Output::Send { conn, ref data } => io::send(conn, data),
+            &Output::Close { conn } => io::close(conn),
+            Output::Console(line) => io::log(line),
+            &Output::Derive { conn } => {
                 if let Some(d) = self.tunnel.derivation(conn) {
                     io::derive(conn, d.bits(), d.keyed, d.secret, d.salt, d.iterations, d.auth);
                 }
