@@ -80,7 +80,9 @@ impl Config {
                 "allowedOrigins" => strings(v).map(|list| {
                     cfg.allowed_origins.clear();
                     for o in &list {
-                        cfg.allowed_origins.extend(normalize_origin(o));
+                        if let Some(o) = normalize_origin(o) {
+                            cfg.allowed_origins.push(o);
+                        }
                     }
                     if cfg.allowed_origins.len() != list.len() {
                         problems.push("config.json: allowedOrigins holds an entry that is not an http(s) origin".into());

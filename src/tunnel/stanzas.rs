@@ -92,7 +92,7 @@ fn disco_info(req: Element) -> String {
     }
     w.open("query").attr("xmlns", ns::DISCO_INFO);
     w.open("identity").attr("category", "client").attr("type", "web").attr("name", "xmpp-tunnel").close();
-    for f in [ns::DISCO_INFO, ns::PING] {
+    for f in &[ns::DISCO_INFO, ns::PING] {
         w.open("feature").attr("var", f).close();
     }
     w.finish()

@@ -18,7 +18,7 @@ impl ParentLink {
         let ancestor = Some(ancestor).filter(|o| !o.is_empty() && cfg.origin_allowed(o, own_origin));
         let candidates = match ancestor {
             Some(o) => vec![o.into()],
-            None if cfg.allow_any_origin => referrer_origin(referrer).into_iter().collect(),
+            None if cfg.allow_any_origin => referrer_origin(referrer).map_or(Vec::new(), |o| vec![o]),
             None => {
                 let mut c = cfg.allowed_origins.clone();
                 c.push(own_origin.into());

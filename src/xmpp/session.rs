@@ -319,7 +319,7 @@ impl Session {
                 }
             }
         }
-        let mech = Mechanism::choose(offered, self.login.allow_plain)
+        let mech = Mechanism::choose(offered.iter().copied(), self.login.allow_plain)
             .ok_or(SessionError::NoMechanism)?;
         let secret = Secret::Password(&self.login.password);
         let mut client = SaslClient::new(mech, &self.login.user, secret, &self.login.nonce)
