@@ -182,17 +182,13 @@ fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
         return Err("not a JSON object");
     }
     let num = |key: &str| -> Result<Option<u32>, &'static str> {
-        match v.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Num(n)) => n
-                .and_then(|n| u32::try_from(n).ok())
-                .map(Some)
-                .ok_or("values must be whole numbers from 0 to 4294967295"),
-            Some(Value::Str(s)) => parse_u32(s.trim_ascii())
-                .map(Some)
-                .ok_or("values must be whole numbers from 0 to 4294967295"),
-            Some(_) => Err("values must be numbers or numeric strings"),
-        }
+        let n = match v.get(key) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Num(n)) => n.and_then(|n| u32::try_from(n).ok()),
+            Some(Value::Str(s)) => parse_u32(s.trim_ascii()),
+            Some(_) => return Err("values must be numbers or numeric strings"),
+        };
+        n.map(Some).ok_or("values must be whole numbers from 0 to 4294967295")
     };
     Ok(PingSettings {
         request_timeout_ms: num("xmppRequestTimeout")?,

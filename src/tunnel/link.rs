@@ -26,18 +26,15 @@ impl Tunnel {
     /// Every (transport, URL) to try, in order. While a lost WebSocket
     /// session may still be resumed, only WebSocket endpoints.
     pub(super) fn candidates(&self) -> Vec<(Transport, String)> {
-        let mut order = vec![Transport::WebSocket, Transport::Bosh];
-        if self.settings.transport == Transport::Bosh {
-            order.reverse();
-        }
+        let (ws, bosh) = (Transport::WebSocket, Transport::Bosh);
+        let both = if self.settings.transport == bosh { [bosh, ws] } else { [ws, bosh] };
         // (Never filter the list empty: with no WebSocket endpoint at all,
         // there is nothing to keep to.)
         let has_websocket = self.cfg.websocket.as_ref().is_none_or(|l| !l.is_empty());
-        if has_websocket && self.resume_until.is_some_and(|until| self.clock < until) {
-            order.retain(|t| *t == Transport::WebSocket);
-        }
+        let resuming = has_websocket && self.resume_until.is_some_and(|until| self.clock < until);
+        let order: &[Transport] = if resuming { &[Transport::WebSocket] } else { &both };
         let mut list = Vec::new();
-        for t in order {
+        for &t in order {
             let (entries, default) = match t {
                 Transport::WebSocket => (&self.cfg.websocket, "/ws/"),
                 Transport::Bosh => (&self.cfg.bosh, "/http-bind/"),
