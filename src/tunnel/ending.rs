@@ -111,7 +111,7 @@ impl Tunnel {
     pub fn handle_unload(&mut self, now: Millis) {
         self.clock = now;
         self.status(Status::Unloading);
-        if self.phase == Phase::Connected || self.phase == Phase::Resubscribing {
+        if matches!(self.phase, Phase::Connected | Phase::Resubscribing) {
             self.send_final_unsubscribes(now);
             self.send(presence(Some("unavailable")));
         }
