@@ -311,16 +311,15 @@ impl Session {
     }
 
     fn authenticate(&mut self, features: Element) -> Result<(), SessionError> {
-        let mut offered = Vec::new();
+        let mut mech = None;
         if let Some(m) = features.child("mechanisms", ns::SASL) {
             for e in m.elements() {
                 if e.name() == "mechanism" {
-                    offered.push(e.text().trim_ascii());
+                    mech = Mechanism::better(mech, e.text(), self.login.allow_plain);
                 }
             }
         }
-        let mech = Mechanism::choose(offered.iter().copied(), self.login.allow_plain)
-            .ok_or(SessionError::NoMechanism)?;
+        let mech = mech.ok_or(SessionError::NoMechanism)?;
         let secret = Secret::Password(&self.login.password);
         let mut client = SaslClient::new(mech, &self.login.user, secret, &self.login.nonce)
             .map_err(SessionError::Sasl)?;

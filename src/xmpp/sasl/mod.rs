@@ -73,12 +73,18 @@ impl Mechanism {
         offered: impl IntoIterator<Item = &'a str>,
         allow_plain: bool,
     ) -> Option<Mechanism> {
-        offered
-            .into_iter()
-            .filter_map(Mechanism::from_name)
-            .filter(|&m| allow_plain || m != Mechanism::Plain)
+        offered.into_iter().fold(None, |best, name| Mechanism::better(best, name, allow_plain))
+    }
+
+    /// `choose` one name at a time: the stronger of `best` and `name`.
+    pub fn better(best: Option<Mechanism>, name: &str, allow_plain: bool) -> Option<Mechanism> {
+        let m = Mechanism::from_name(name).filter(|&m| allow_plain || m != Mechanism::Plain);
+        match (best, m) {
             // Declaration order is strength order.
-            .min_by_key(|&m| m as u8)
+            (Some(b), Some(m)) if (b as u8) < (m as u8) => Some(b),
+            (b, None) => b,
+            (_, m) => m,
+        }
     }
 
     fn hash(self) -> Option<HashAlg> {
