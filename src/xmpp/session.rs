@@ -210,7 +210,7 @@ impl Session {
                     }
                     "success" => {
                         client.success(&data).map_err(SessionError::Sasl)?;
-                        self.keys = client.keys().cloned();
+                        self.keys = client.take_keys();
                         // The password is not needed on this connection any more.
                         self.login.password.clear();
                         self.state = State::AwaitOpen { restarted: true };

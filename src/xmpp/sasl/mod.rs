@@ -405,6 +405,14 @@ impl SaslClient {
             _ => None,
         }
     }
+
+    /// `keys`, moved out (the client is done with them).
+    pub fn take_keys(&mut self) -> Option<ScramKeys> {
+        match &mut self.state {
+            State::Done(keys) => keys.take(),
+            _ => None,
+        }
+    }
 }
 
 /// Decode the base64 text of a <challenge/> or <success/> element: empty text or a
