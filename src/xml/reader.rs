@@ -170,7 +170,7 @@ impl<'a> Parser<'a> {
     }
 
     fn want(&mut self, c: u8) -> Result<(), XmlError> {
-        if self.bytes().get(self.pos) != Some(&c) {
+        if self.bytes().get(self.pos).copied() != Some(c) {
             return Err(if self.pos >= self.src.len() { Unclosed } else { Malformed });
         }
         self.pos += 1;
@@ -212,7 +212,7 @@ impl<'a> Parser<'a> {
             None => Err(if self.pos >= b.len() { Unclosed } else { Malformed }),
             Some(c) if c.is_ascii_digit() || matches!(c, b'-' | b'.' | b':') => Err(Malformed),
             // A QName has at most one colon, with something on both sides.
-            _ if name.bytes().filter(|&b| b == b':').count() > 1 || name.as_bytes().last() == Some(&b':') => Err(Malformed),
+            _ if name.bytes().filter(|&b| b == b':').count() > 1 || name.as_bytes().last().copied() == Some(b':') => Err(Malformed),
             _ => Ok(name),
         }
     }
@@ -451,10 +451,10 @@ fn decode(raw: &str, out: &mut String, attr: bool) -> Result<(), XmlError> {
                 let end = b[i + 1..].iter().position(|&x| x == b';').ok_or(Malformed)?;
                 (Some(entity(&b[i + 1..i + 1 + end])?), end + 2)
             }
-            b'\r' => (Some(if attr { ' ' } else { '\n' }), if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 }),
+            b'\r' => (Some(if attr { ' ' } else { '\n' }), if b.get(i + 1).copied() == Some(b'\n') { 2 } else { 1 }),
             b'\t' | b'\n' if attr => (Some(' '), 1),
             b'\t' | b'\n' => (None, 1),
-            0xEF if b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) => return Err(Malformed),
+            0xEF if b.get(i + 1).copied() == Some(0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) => return Err(Malformed),
             0xEF => (None, 1),
             _ => return Err(Malformed),
         };
