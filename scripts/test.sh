@@ -9,10 +9,11 @@ start=$(date +%s)
 bash scripts/setup.sh
 bash scripts/build.sh
 # The tunnel page's gzipped download (html with its script, and the wasm; and
-# with scram.wasm, which only pages without WebCrypto fetch). The target is
-# below the Strophe.js page (about 21 KB) and the budget 40 KB; until the page
-# is there, these ratchets keep what has been won (they only ever move down).
-node scripts/size.mjs --max 42525 --max-insecure 46981
+# with scram.wasm, which only pages without WebCrypto fetch). The page is
+# within its 40 KB budget; the target is below the Strophe.js page (about
+# 21 KB), and until it is there these ratchets keep what has been won (they
+# only ever move down).
+node scripts/size.mjs --max 39935 --max-insecure 44391
 
 echo "test: native unit and transcript tests of the core"
 cargo test --quiet
