@@ -66,17 +66,11 @@ impl Mechanism {
             .find(|m| m.name().eq_ignore_ascii_case(name))
     }
 
-    /// Pick the strongest mechanism both sides support. `offered` are the server's
-    /// <mechanism> texts (any case/order; unknown ones ignored, e.g. the -PLUS variants,
-    /// which need channel binding we cannot do in a browser). PLAIN only if allow_plain.
-    pub fn choose<'a>(
-        offered: impl IntoIterator<Item = &'a str>,
-        allow_plain: bool,
-    ) -> Option<Mechanism> {
-        offered.into_iter().fold(None, |best, name| Mechanism::better(best, name, allow_plain))
-    }
-
-    /// `choose` one name at a time: the stronger of `best` and `name`.
+    /// The strongest mechanism both sides support, one offered name at a
+    /// time (fold the server's <mechanism> texts through it, from None):
+    /// the stronger of `best` and `name`. Names in any case; unknown ones
+    /// are ignored, e.g. the -PLUS variants, which need channel binding we
+    /// cannot do in a browser. PLAIN only if allow_plain.
     pub fn better(best: Option<Mechanism>, name: &str, allow_plain: bool) -> Option<Mechanism> {
         let m = Mechanism::from_name(name).filter(|&m| allow_plain || m != Mechanism::Plain);
         match (best, m) {
@@ -444,7 +438,7 @@ mod tests {
     #[test]
     fn choose_strongest() {
         use Mechanism::*;
-        let ch = |v: &[&str], p| Mechanism::choose(v.iter().copied(), p);
+        let ch = |v: &[&str], p| v.iter().fold(None, |best, n| Mechanism::better(best, n, p));
         assert_eq!(
             ch(
                 &["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"],
@@ -479,12 +473,10 @@ mod tests {
         assert_eq!(ch(&["PLAIN"], false), None);
         assert_eq!(ch(&["PLAIN", "ANONYMOUS"], true), Some(Plain));
         assert_eq!(ch(&[], true), None);
-        // Works with any iterator of &str, e.g. owned strings from the parser.
-        let owned = [String::from("SCRAM-SHA-256"), String::from("PLAIN")];
-        assert_eq!(
-            Mechanism::choose(owned.iter().map(String::as_str), true),
-            Some(ScramSha256)
-        );
+        // The best so far stays when the next name is weaker or unusable.
+        assert_eq!(Mechanism::better(Some(ScramSha256), "PLAIN", true), Some(ScramSha256));
+        assert_eq!(Mechanism::better(Some(ScramSha1), "nope", true), Some(ScramSha1));
+        assert_eq!(Mechanism::better(Some(ScramSha1), "SCRAM-SHA-512", true), Some(ScramSha512));
     }
 
     #[test]
