@@ -55,7 +55,7 @@ impl Doc {
         Element { doc: self, i: 0 }
     }
 
-    fn str(&self, s: Span) -> &str {
+    pub(super) fn str(&self, s: Span) -> &str {
         // Spans are cut at ASCII delimiters by the reader: `get` never
         // fails, and keeps the panicking slice path out of the build.
         self.text.get(s.start as usize..s.end as usize).unwrap_or("")

@@ -239,19 +239,24 @@ impl<'a> Parser<'a> {
     /// Appends to the open element's text node, created if a tag came
     /// since the last text.
     fn add_text(&mut self, f: impl FnOnce(&mut String) -> Result<(), XmlError>) -> Result<(), XmlError> {
-        let start = self.doc.text.len() as u32;
-        f(&mut self.doc.text)?;
-        let end = self.doc.text.len() as u32;
+        let span = self.append(f)?;
         match self.last_text.and_then(|i| self.doc.nodes.get_mut(i as usize)) {
             // Nothing else was written since: the text continues it.
-            Some(r) => r.name.end = end,
+            Some(r) => r.name.end = span.end,
             None => {
                 let i = self.doc.nodes.len() as u32;
                 self.last_text = Some(i);
-                self.doc.nodes.push(Rec { name: Span { start, end }, ns: None, attrs: Span::default(), end: i + 1 });
+                self.doc.nodes.push(Rec { name: span, ns: None, attrs: Span::default(), end: i + 1 });
             }
         }
         Ok(())
+    }
+
+    /// What `f` appends to the document's text.
+    fn append(&mut self, f: impl FnOnce(&mut String) -> Result<(), XmlError>) -> Result<Span, XmlError> {
+        let start = self.doc.text.len() as u32;
+        f(&mut self.doc.text)?;
+        Ok(Span { start, end: self.doc.text.len() as u32 })
     }
 
     /// `s` appended to the document's text.
@@ -336,9 +341,7 @@ impl<'a> Parser<'a> {
             if self.raw.iter().any(|(k, _)| *k == key) {
                 return Err(Malformed);
             }
-            let start = self.doc.text.len() as u32;
-            decode(value_raw, &mut self.doc.text, true)?;
-            let value = Span { start, end: self.doc.text.len() as u32 };
+            let value = self.append(|out| decode(value_raw, out, true))?;
             self.raw.push((key, value));
         };
         self.last_text = None;
@@ -366,8 +369,7 @@ impl<'a> Parser<'a> {
         if prefixed {
             for k in first_attr..self.doc.attrs.len() {
                 let Some(a) = self.doc.attrs.get(k).copied() else { break };
-                let name = self.doc.text.get(a.name.start as usize..a.name.end as usize).unwrap_or("");
-                if let Some((p, _)) = split_byte(name, b':') {
+                if let Some((p, _)) = split_byte(self.doc.str(a.name), b':') {
                     if p != "xml" {
                         let ns = self.resolve(p).ok_or(UnboundPrefix)?;
                         if let Some(a) = self.doc.attrs.get_mut(k) {
