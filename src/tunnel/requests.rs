@@ -298,7 +298,7 @@ impl Tunnel {
     pub(super) fn send_final_unsubscribes(&mut self, now: Millis) -> bool {
         let any = self.for_every_node(now, Final);
         // Forgotten only once sent: send_request needed their subids.
-        self.subs.take_active();
+        self.subs.forget_active();
         any
     }
 

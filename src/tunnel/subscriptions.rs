@@ -61,8 +61,9 @@ impl Subscriptions {
         self.active.get(i).map(|s| s.node.as_str())
     }
 
-    pub fn take_active(&mut self) -> Vec<Sub> {
-        core::mem::take(&mut self.active)
+    /// Forgets every subscribed node (their unsubscribes are on their way).
+    pub fn forget_active(&mut self) {
+        self.active.clear();
     }
 
     pub fn take_stale(&mut self) -> Vec<String> {
