@@ -13,7 +13,7 @@ bash scripts/build.sh
 # within its 40 KB budget; the target is below the Strophe.js page (about
 # 21 KB), and until it is there these ratchets keep what has been won (they
 # only ever move down).
-node scripts/size.mjs --max 39934 --max-insecure 44390
+node scripts/size.mjs --max 39914 --max-insecure 44370
 
 echo "test: native unit and transcript tests of the core"
 cargo test --quiet
