@@ -8,9 +8,10 @@ export DEBIAN_FRONTEND=noninteractive
 export PATH="$HOME/.cargo/bin:$PATH"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# 1. Debian packages: the browser and the two XMPP servers. (wasm-opt comes
+# 1. Debian packages: the browser (and its WebDriver, for wasm-bindgen-test)
+# and the two XMPP servers. (wasm-opt comes
 # from npm's binaryen: Debian's 108 cannot read current wasm-bindgen output.)
-pkgs=(chromium prosody ejabberd)
+pkgs=(chromium chromium-driver prosody ejabberd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -41,14 +42,6 @@ else
   echo "setup: adding rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
-# The bundle rebuilds core and alloc for size (scripts/build.sh): their source.
-if [ -f "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core/Cargo.toml" ]; then
-  echo "setup: rust-src present"
-else
-  echo "setup: adding rust-src"
-  rustup component add rust-src
-fi
-
 # 3. wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 # No --locked: the registry mirror lacks one of its pinned transitive versions.
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

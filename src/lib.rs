@@ -1,10 +1,7 @@
 //! xmpp-tunnel: a Finesse-compatible EventTunnel. Everything but `web` is a
 //! sans-IO core (no I/O, no clock) that the browser shell in `web` drives;
 //! docs/architecture.md has the map.
-#![cfg_attr(any(feature = "bundle", feature = "scram-module"), no_std)]
-// unsafe only where the browser modules meet wasm itself: their exports,
-// imports and allocator (src/web/ffi.rs, io.rs, bundle.rs, src/scram_module.rs).
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 
@@ -16,7 +13,5 @@ pub mod transport;
 pub mod tunnel;
 pub mod xml;
 pub mod xmpp;
-#[cfg(all(target_arch = "wasm32", feature = "bundle"))]
+#[cfg(all(target_arch = "wasm32", feature = "shell"))]
 pub mod web;
-#[cfg(all(target_arch = "wasm32", feature = "scram-module", not(feature = "bundle")))]
-mod scram_module;

@@ -1,5 +1,5 @@
-//! What every module of the core uses from `alloc`: the core is `no_std`
-//! in the browser bundle (feature `bundle`), so nothing comes from `std`.
+//! What every module of the core uses: the collection types, and small
+//! helpers for deadlines, decimals and byte searches.
 
 pub use alloc::borrow::ToOwned;
 pub use alloc::boxed::Box;
@@ -32,12 +32,13 @@ pub fn parse_decimal(s: &str) -> Option<u64> {
     })
 }
 
-/// `bytes` as text if they are all ASCII. For what is ASCII by its grammar:
-/// core's UTF-8 validator would cost the bundle 600 bytes.
-#[allow(unsafe_code)]
+/// `bytes` as text if they are all ASCII (what is ASCII by its grammar).
 pub fn ascii_str(bytes: &[u8]) -> Option<&str> {
-    // SAFETY: ASCII is UTF-8.
-    bytes.is_ascii().then(|| unsafe { core::str::from_utf8_unchecked(bytes) })
+    if bytes.is_ascii() {
+        core::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
 }
 
 /// `parse_decimal` for a `u32`.

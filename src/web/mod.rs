@@ -1,205 +1,203 @@
-//! The browser shell's Rust half: it feeds the events that the tunnel page's
-//! JavaScript reports (window messages, WebSocket and XMLHttpRequest
-//! outcomes, the timer, `pagehide`) into the sans-IO `Tunnel`, and carries
-//! out its outputs through the few functions that page provides (`io.rs`).
-//! The JavaScript half owns the browser objects and makes no decisions but
-//! one: a message counts only if `event.source` is `window.parent`; the
-//! origin allow-list is applied here (spec §4.1).
-//!
-//! Why not web-sys or wasm-bindgen: their bindings and generated glue came
-//! to more bytes than they saved (docs/architecture.md).
+//! The browser shell: the only code that touches web APIs (web-sys, js-sys,
+//! gloo-events). It feeds window messages, WebSocket and XMLHttpRequest
+//! events, the timer and `pagehide` into the sans-IO `Tunnel` and carries
+//! out its outputs. Its one decision of its own is the security gate on
+//! window messages (spec §4.1, `parent.rs`); every listener is owned by
+//! what it listens to and removed when that is dropped.
 
-mod bundle;
-mod ffi;
-mod io;
+mod http;
 mod parent;
+mod scram;
+mod socket;
+mod timer;
 
 use crate::config::Config;
-use crate::prelude::*;
-use crate::transport::bosh::BODY_FACTOR;
 use crate::tunnel::{Millis, Output, Tunnel};
+use gloo_events::EventListener;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
 
-/// Transport failures that happened while outputs were being carried out
-/// (a constructor that throws), fed in afterwards.
+pub(crate) struct Shell {
+    tunnel: Tunnel,
+    parent: parent::ParentLink,
+    sockets: Vec<socket::Socket>,
+    requests: Vec<http::HttpRequest>,
+    timer: timer::Timer,
+    /// The deadline the timer is armed for. Deadlines move on with every
+    /// frame (ping timing restarts on activity), so a later one is not armed
+    /// at once: the earlier timer fires, finds nothing due, and the timer is
+    /// armed again. That keeps a timer call per frame off the receive path.
+    armed: Option<Millis>,
+    /// SCRAM's keys and proof where the page has no WebCrypto.
+    scram_fallback: Option<js_sys::Function>,
+    /// Transport failures that happened while outputs were being carried
+    /// out (a constructor that throws), fed in afterwards.
+    deferred: VecDeque<Deferred>,
+    _listeners: Vec<EventListener>,
+}
+
+pub(crate) type ShellRef = Rc<RefCell<Shell>>;
+
 enum Deferred {
     SocketFailed(u32),
     PostFailed(u32, u64),
 }
 
-/// The tunnel page's one object: created by `tunnel_start`, then driven by
-/// the page's event handlers through the exports in `ffi.rs`.
-pub struct Shell {
-    tunnel: Tunnel,
-    parent: parent::ParentLink,
-    deferred: Vec<Deferred>,
-    own_origin: String,
-    /// The deadline the page's timer is armed for. Deadlines move on with
-    /// every frame (ping timing restarts on activity), so a later one is not
-    /// armed at once: the earlier timer fires, finds nothing due, and the
-    /// timer is armed again. That keeps a timer message per frame off the
-    /// receive path.
-    armed: Option<Millis>,
+thread_local! {
+    /// Keeps the shell alive for the page's lifetime.
+    static SHELL: RefCell<Option<ShellRef>> = const { RefCell::new(None) };
 }
 
-/// How the page reports a window message it did not hand over.
-const PARENT_OK: u32 = 0;
-const PARENT_NOT_STRING: u32 = 1;
+/// Entry point, called once by the tunnel page's bootstrap with the text of
+/// `config.json` (undefined when it is absent or unreadable) and the
+/// function that computes SCRAM's keys and proof with the fallback module
+/// (`scram.wasm`; see `scram.rs`).
+#[wasm_bindgen]
+pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>) {
+    if SHELL.with(|s| s.borrow().is_some()) {
+        return;
+    }
+    let Some(window) = web_sys::window() else { return };
+    let location = window.location();
+    let page_url = location.href().unwrap_or_default();
+    let own_origin = location.origin().unwrap_or_default();
+    let (cfg, problems) = match config {
+        Some(text) => Config::parse(&text),
+        None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
+    };
+    let link = parent::ParentLink::new(&window, &cfg, &own_origin);
+    let entropy = Box::new(|buf: &mut [u8]| {
+        // The core asks only for what no one may guess (SCRAM nonces, BOSH
+        // rids); a browser without crypto.getRandomValues cannot run this
+        // page at all (it is older than WebAssembly).
+        if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+            let _ = c.get_random_values_with_u8_array(buf);
+        }
+    });
+    let mut tunnel = Tunnel::new(cfg, problems, &page_url, entropy);
+    // The module has no hashes: the page computes SCRAM's keys and proof.
+    tunnel.derive_elsewhere();
+    let shell = Rc::new_cyclic(|weak: &Weak<RefCell<Shell>>| {
+        let on_timer = weak.clone();
+        RefCell::new(Shell {
+            tunnel,
+            parent: link,
+            sockets: Vec::new(),
+            requests: Vec::new(),
+            timer: timer::Timer::new(move || {
+                if let Some(shell) = on_timer.upgrade() {
+                    with(&shell, |s, now| {
+                        s.armed = None;
+                        s.tunnel.handle_timeout(now)
+                    });
+                }
+            }),
+            armed: None,
+            scram_fallback,
+            deferred: VecDeque::new(),
+            _listeners: Vec::new(),
+        })
+    });
+    let listeners = vec![parent::listen(&window, &shell, own_origin), unload_listener(&window, &shell)];
+    shell.borrow_mut()._listeners = listeners;
+    with(&shell, |s, now| s.tunnel.start(now));
+    timer::upgrade_later(Rc::downgrade(&shell));
+    SHELL.with(|s| *s.borrow_mut() = Some(shell));
+}
+
+fn unload_listener(window: &web_sys::Window, shell: &ShellRef) -> EventListener {
+    let weak = Rc::downgrade(shell);
+    EventListener::new(window, "pagehide", move |_| {
+        if let Some(shell) = weak.upgrade() {
+            with(&shell, |s, now| s.tunnel.handle_unload(now))
+        }
+    })
+}
+
+pub(crate) fn now() -> Millis {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()) as Millis
+}
+
+/// Runs one input against the tunnel, then carries out every output and
+/// re-arms the single timer.
+pub(crate) fn with(shell: &ShellRef, input: impl FnOnce(&mut Shell, Millis)) {
+    // Inputs come from the event loop one at a time and nothing we call
+    // dispatches an event synchronously into us, so the shell is never
+    // borrowed here; should it be, the input is reported, not lost silently.
+    let Ok(mut s) = shell.try_borrow_mut() else {
+        web_sys::console::error_1(&JsValue::from_str("xmpp-tunnel: an event arrived while the shell was busy"));
+        return;
+    };
+    input(&mut s, now());
+    s.carry_out(shell);
+}
 
 impl Shell {
-    /// `config`: the text of `config.json` (undefined when absent or
-    /// unreadable); `href` and `origin` of the tunnel page; the embedder's
-    /// origin where the browser tells it (`location.ancestorOrigins[0]`, or
-    /// ""), and `document.referrer`.
-    pub fn start(config: Option<&str>, href: &str, origin: &str, ancestor: &str, referrer: &str) -> Shell {
-        let (cfg, problems) = match config {
-            Some(t) => Config::parse(t),
-            None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
-        };
-        let parent = parent::ParentLink::new(&cfg, origin, ancestor, referrer);
-        let entropy = Box::new(|buf: &mut [u8]| io::random(buf));
-        let mut tunnel = Tunnel::new(cfg, problems, href, entropy);
-        // The bundle has no hashes: the page computes SCRAM's keys and proof.
-        tunnel.derive_elsewhere();
-        let mut shell = Shell {
-            tunnel,
-            parent,
-            deferred: Vec::new(),
-            own_origin: origin.into(),
-            armed: None,
-        };
-        shell.run(|t, now| t.start(now));
-        shell
-    }
-
-    /// What the page drops before copying it in (in UTF-16 units, each at
-    /// least one byte): 0 a parent message, 1 a WebSocket frame, 2 a BOSH
-    /// body (`BODY_FACTOR` frames).
-    pub fn limit(&self, which: u32) -> u32 {
-        let c = self.tunnel.config();
-        let n = match which {
-            0 => c.max_parent_message_bytes,
-            1 => c.max_stanza_bytes,
-            _ => c.max_stanza_bytes.saturating_mul(BODY_FACTOR),
-        };
-        n.min(u32::MAX as usize) as u32
-    }
-
-    /// A message from `window.parent` (the page checked `event.source`).
-    /// `problem`: 0 with the data, 1 if the data was not a string, 2 if it
-    /// was longer than `max_parent`. Messages from an origin that is not
-    /// allowed are dropped without an answer.
-    pub fn parent(&mut self, origin: &str, data: &str, problem: u32) {
-        if !self.tunnel.config().origin_allowed(origin, &self.own_origin) {
-            return;
-        }
-        self.parent.verified(origin);
-        self.run(|t, now| match problem {
-            PARENT_OK => t.handle_parent(now, data),
-            PARENT_NOT_STRING => t.log_parent_problem("ignored a parent message that is not a string"),
-            _ => t.log_parent_problem("ignored a parent message over the size limit"),
-        });
-    }
-
-    /// The WebSocket `conn` opened with this subprotocol.
-    pub fn opened(&mut self, conn: u32, protocol: &str) {
-        self.run(|t, now| t.handle_open(now, conn, protocol));
-    }
-
-    /// A text frame (a binary one arrives as "", which the core reports as
-    /// malformed: RFC 7395 allows only text).
-    pub fn message(&mut self, conn: u32, text: &str) {
-        self.run(|t, now| t.handle_message(now, conn, text));
-    }
-
-    /// A frame longer than `max_frame`, not copied in.
-    pub fn oversized(&mut self, conn: u32) {
-        self.run(|t, now| t.handle_oversized(now, conn));
-    }
-
-    pub fn closed(&mut self, conn: u32, code: u16) {
-        self.run(|t, now| t.handle_closed(now, conn, code));
-    }
-
-    /// A BOSH request ended: HTTP status and body, or status 0 when the
-    /// network failed (or the body was over `max_body`).
-    pub fn http(&mut self, conn: u32, rid: f64, status: u16, body: &str) {
-        self.run(|t, now| t.handle_http(now, conn, rid as u64, status, body));
-    }
-
-    /// The answer `io::derive` was asked for (empty: the page could not
-    /// compute it, and the login fails).
-    pub fn derived(&mut self, conn: u32, answer: &[u8]) {
-        self.run(|t, now| t.handle_derived(now, conn, answer));
-    }
-
-    pub fn timeout(&mut self) {
-        self.armed = None;
-        self.run(|t, now| t.handle_timeout(now));
-    }
-
-    pub fn unload(&mut self) {
-        self.run(|t, now| t.handle_unload(now));
-    }
-
-    /// Runs one input against the tunnel, then carries out every output and
-    /// re-arms the single timer.
-    fn run(&mut self, input: impl FnOnce(&mut Tunnel, Millis)) {
-        input(&mut self.tunnel, now());
-        self.carry_out();
-    }
-
-    /// The part of `run` after the input: one copy, not one per export.
-    #[inline(never)]
-    fn carry_out(&mut self) {
+    fn carry_out(&mut self, shell: &ShellRef) {
         loop {
-            for o in &self.tunnel.take_output() {
-                self.execute(o);
+            for o in self.tunnel.take_output() {
+                self.execute(shell, o);
             }
-            if self.deferred.is_empty() {
-                break;
-            }
-            match self.deferred.remove(0) {
-                Deferred::SocketFailed(conn) => self.tunnel.handle_closed(now(), conn, 1006),
-                Deferred::PostFailed(conn, rid) => self.tunnel.handle_http(now(), conn, rid, 0, ""),
+            match self.deferred.pop_front() {
+                Some(Deferred::SocketFailed(conn)) => self.tunnel.handle_closed(now(), conn, 1006),
+                Some(Deferred::PostFailed(conn, rid)) => self.tunnel.handle_http(now(), conn, rid, 0, ""),
+                None => break,
             }
         }
         match self.tunnel.poll_timeout() {
             Some(d) if self.armed.is_none_or(|a| d < a) => {
                 self.armed = Some(d);
-                io::arm(d.saturating_sub(now()).min(i32::MAX as Millis) as i32);
+                self.timer.arm(d.saturating_sub(now()).min(i32::MAX as Millis) as i32);
             }
             // Nothing to wait for: an armed timer may fire; it finds nothing due.
             _ => {}
         }
     }
 
-    fn execute(&mut self, o: &Output) {
+    fn execute(&mut self, shell: &ShellRef, o: Output) {
         match o {
-            Output::Parent(msg) => self.parent.post(msg),
-            &Output::Open { conn, ref url } => {
-                if !io::open(conn, url) {
-                    self.deferred.push(Deferred::SocketFailed(conn));
+            Output::Parent(msg) => self.parent.post(&msg),
+            Output::Open { conn, url } => match socket::Socket::open(shell, conn, &url) {
+                Some(sock) => self.sockets.push(sock),
+                None => self.deferred.push_back(Deferred::SocketFailed(conn)),
+            },
+            Output::Post { conn, rid, url, body } => {
+                // A request sent again (same rid) replaces its earlier send.
+                self.requests.retain(|r| !r.is(conn, rid));
+                match http::HttpRequest::post(shell, conn, rid, &url, &body) {
+                    Some(r) => self.requests.push(r),
+                    None => self.deferred.push_back(Deferred::PostFailed(conn, rid)),
                 }
             }
-            // A request sent again (same rid) replaces its earlier send.
-            &Output::Post { conn, rid, ref url, ref body } => {
-                if !io::http(conn, rid as f64, url, body) {
-                    self.deferred.push(Deferred::PostFailed(conn, rid));
+            Output::Abort { conn, rid } => self.requests.retain(|r| !r.is(conn, rid)),
+            Output::Send { conn, data } => {
+                if let Some(sock) = self.sockets.iter().find(|s| s.conn == conn) {
+                    sock.send(&data);
                 }
             }
-            &Output::Abort { conn, rid } => io::abort(conn, rid as f64),
-            &Output::Send { conn, ref data } => io::send(conn, data),
-            &Output::Close { conn } => io::close(conn),
-            Output::Console(line) => io::log(line),
-            &Output::Derive { conn } => {
+            Output::Close { conn } => {
+                self.sockets.retain(|s| s.conn != conn);
+                self.requests.retain(|r| r.conn != conn);
+            }
+            Output::Console(line) => web_sys::console::log_1(&JsValue::from_str(&line)),
+            Output::Derive { conn } => {
                 if let Some(d) = self.tunnel.derivation(conn) {
-                    io::derive(conn, d.bits(), d.keyed, d.secret, d.salt, d.iterations, d.auth);
+                    let ask = scram::Ask::new(&d);
+                    scram::derive(Rc::downgrade(shell), conn, ask, self.scram_fallback.clone());
                 }
             }
         }
     }
-}
 
-fn now() -> Millis {
-    io::now() as Millis
+    /// A socket closed by itself: forget it (its listeners go with it).
+    pub(crate) fn forget_socket(&mut self, conn: u32) {
+        self.sockets.retain(|s| s.conn != conn);
+    }
+
+    /// A request answered: forget it.
+    pub(crate) fn forget_request(&mut self, conn: u32, rid: u64) {
+        self.requests.retain(|r| !r.is(conn, rid));
+    }
 }

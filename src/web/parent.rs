@@ -1,55 +1,128 @@
-//! Where messages to the parent go: only to the origin of the last accepted
-//! parent message, never to "*". Until the parent has spoken, `4|loaded`
-//! goes to the embedder's origin when the browser tells it and it is
-//! allowed, else to each allowed origin (the browser delivers a message only
-//! where the target origin matches).
+//! The window `message` gate and the way back to the parent (spec §4.1). A
+//! message counts only if it comes from `window.parent` and an allowed
+//! origin; anything else is dropped without an answer (answering would tell
+//! a hostile page we exist). We post only to the parent's verified origin,
+//! never to "*": until the parent has spoken, `4|loaded` goes to the
+//! embedder's origin where the browser tells it and it is allowed, else to
+//! each allowed origin (the browser delivers a message only where the
+//! target origin matches).
 
-use super::io;
+use super::{with, ShellRef};
 use crate::config::{normalize_origin, Config};
-use crate::prelude::*;
+use gloo_events::EventListener;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Window};
 
 pub(crate) struct ParentLink {
+    parent: Option<Window>,
+    /// The origin of the last accepted message.
     verified: Option<String>,
+    /// Until the parent has spoken: the origins `4|loaded` may go to.
     candidates: Vec<String>,
 }
 
 impl ParentLink {
-    pub fn new(cfg: &Config, own_origin: &str, ancestor: &str, referrer: &str) -> ParentLink {
-        let ancestor = Some(ancestor).filter(|o| !o.is_empty() && cfg.origin_allowed(o, own_origin));
+    pub fn new(window: &Window, cfg: &Config, own_origin: &str) -> ParentLink {
+        let parent = window.parent().ok().flatten();
+        let ancestor = ancestor_origin(window).filter(|o| cfg.origin_allowed(o, own_origin));
         let candidates = match ancestor {
-            Some(o) => vec![o.into()],
-            None if cfg.allow_any_origin => referrer_origin(referrer).map_or(Vec::new(), |o| vec![o]),
+            Some(o) => vec![o],
+            None if cfg.allow_any_origin => referrer_origin(window).into_iter().collect(),
             None => {
                 let mut c = cfg.allowed_origins.clone();
-                c.push(own_origin.into());
+                c.push(own_origin.to_string());
                 c
             }
         };
-        ParentLink { verified: None, candidates }
-    }
-
-    /// The origin of a message the shell accepted: from now on the page
-    /// posts there (it keeps the origin, so that it is not copied out of
-    /// wasm memory with every event).
-    pub fn verified(&mut self, origin: &str) {
-        if self.verified.as_deref() != Some(origin) {
-            self.verified = Some(origin.into());
-            io::target(origin);
-        }
+        ParentLink { parent, verified: None, candidates }
     }
 
     pub fn post(&self, msg: &str) {
-        if self.verified.is_some() {
-            return io::post(msg);
+        let Some(p) = &self.parent else { return };
+        let data = JsValue::from_str(msg);
+        match &self.verified {
+            Some(o) => {
+                let _ = p.post_message(&data, o);
+            }
+            None => {
+                for o in &self.candidates {
+                    let _ = p.post_message(&data, o);
+                }
+            }
         }
-        for o in &self.candidates {
-            io::post_to(msg, o);
+    }
+
+    /// Whether `e` came from our parent window: an object identity test,
+    /// which no origin check can replace (a sibling frame of an allowed
+    /// origin has the same origin).
+    pub fn is_source(&self, e: &MessageEvent) -> bool {
+        match (e.source(), &self.parent) {
+            (Some(src), Some(p)) => js_sys::Object::is(&src, p.as_ref()),
+            _ => false,
         }
     }
 }
 
-fn referrer_origin(referrer: &str) -> Option<String> {
-    let (scheme, rest) = split_scheme(referrer)?;
-    let host = before_any(rest, b"/");
+/// `location.ancestorOrigins[0]` where the browser has it (not in web-sys).
+fn ancestor_origin(window: &Window) -> Option<String> {
+    let list = js_sys::Reflect::get(window.location().as_ref(), &JsValue::from_str("ancestorOrigins")).ok()?;
+    if list.is_undefined() || list.is_null() {
+        return None;
+    }
+    js_sys::Reflect::get(&list, &JsValue::from_f64(0.0)).ok()?.as_string()
+}
+
+fn referrer_origin(window: &Window) -> Option<String> {
+    let r = window.document()?.referrer();
+    let (scheme, rest) = r.split_once("://")?;
+    let host = rest.split('/').next()?;
     normalize_origin(&[scheme, "://", host].concat())
+}
+
+/// What the gate makes of one window message.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Not from our parent, or from an origin that is not allowed: dropped
+    /// without an answer.
+    Ignore,
+    /// From the parent, but not a string.
+    NotString,
+    /// From the parent, but longer than the limit (in UTF-16 units, each at
+    /// least one byte: measured before it is copied into wasm memory).
+    TooLong,
+    Accept(String),
+}
+
+/// The gate: source, origin, type and size, in that order.
+pub(crate) fn judge(e: &MessageEvent, link: &ParentLink, cfg: &Config, own_origin: &str) -> Verdict {
+    if !link.is_source(e) || !cfg.origin_allowed(&e.origin(), own_origin) {
+        return Verdict::Ignore;
+    }
+    let data = e.data();
+    match data.dyn_ref::<js_sys::JsString>() {
+        Some(s) if s.length() as usize > cfg.max_parent_message_bytes => Verdict::TooLong,
+        Some(_) => Verdict::Accept(data.as_string().unwrap_or_default()),
+        None => Verdict::NotString,
+    }
+}
+
+pub(crate) fn listen(window: &Window, shell: &ShellRef, own_origin: String) -> EventListener {
+    let weak = Rc::downgrade(shell);
+    EventListener::new(window, "message", move |e| {
+        let (Some(shell), Some(e)) = (weak.upgrade(), e.dyn_ref::<MessageEvent>()) else { return };
+        with(&shell, |s, now| {
+            let verdict = judge(e, &s.parent, s.tunnel.config(), &own_origin);
+            if verdict != Verdict::Ignore {
+                s.parent.verified = Some(e.origin());
+            }
+            match verdict {
+                Verdict::Ignore => {}
+                Verdict::NotString => s.tunnel.log_parent_problem("ignored a parent message that is not a string"),
+                Verdict::TooLong => s.tunnel.log_parent_problem("ignored a parent message over the size limit"),
+                Verdict::Accept(data) => s.tunnel.handle_parent(now, &data),
+            }
+        })
+    })
 }

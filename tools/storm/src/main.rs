@@ -188,6 +188,13 @@ fn run(shared: Arc<Shared>, config: &str, domain: &str, user: &str, password: &s
                     }
                     _ => {}
                 },
+                // Only asked of shells that call `derive_elsewhere` (this
+                // one does not: the core computes SCRAM's keys itself); a
+                // derivation that is asked anyway is answered the same way.
+                Output::Derive { conn } => {
+                    let answer = t.derivation(conn).map(|d| d.compute()).unwrap_or_default();
+                    t.handle_derived(shared.now(), conn, &answer);
+                }
                 Output::Post { .. } | Output::Abort { .. } | Output::Console(_) => {}
             }
         }

@@ -1,0 +1,74 @@
+//! One WebSocket (subprotocol `xmpp`), its listeners owned with it: dropping
+//! the `Socket` removes them and closes it, so a replaced connection can
+//! never report into the tunnel again.
+
+use super::{with, ShellRef};
+use gloo_events::EventListener;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+pub(crate) struct Socket {
+    pub conn: u32,
+    ws: WebSocket,
+    _listeners: [EventListener; 3],
+}
+
+impl Socket {
+    /// None if the browser refuses the URL outright.
+    pub fn open(shell: &ShellRef, conn: u32, url: &str) -> Option<Socket> {
+        let ws = WebSocket::new_with_str(url, crate::transport::websocket::PROTOCOL).ok()?;
+        let weak = Rc::downgrade(shell);
+        let on = |kind: &'static str, f: fn(&ShellRef, u32, &WebSocket, &web_sys::Event)| {
+            let (weak, socket) = (weak.clone(), ws.clone());
+            EventListener::new(&ws, kind, move |e| {
+                if let Some(shell) = weak.upgrade() {
+                    f(&shell, conn, &socket, e)
+                }
+            })
+        };
+        let listeners = [
+            on("open", |shell, conn, ws, _| {
+                let protocol = ws.protocol();
+                with(shell, |s, now| s.tunnel.handle_open(now, conn, &protocol))
+            }),
+            on("message", |shell, conn, _, e| {
+                let Some(e) = e.dyn_ref::<MessageEvent>() else { return };
+                let data = e.data();
+                with(shell, |s, now| match data.dyn_ref::<js_sys::JsString>() {
+                    // Measured before it is copied into wasm memory (a UTF-16
+                    // unit is at least one byte): a huge frame must not be
+                    // able to exhaust it. The core checks the byte length.
+                    Some(j) if j.length() as usize > s.tunnel.config().max_stanza_bytes => {
+                        s.tunnel.handle_oversized(now, conn)
+                    }
+                    Some(_) => s.tunnel.handle_message(now, conn, &data.as_string().unwrap_or_default()),
+                    // RFC 7395 allows only text frames; a binary one reads as
+                    // empty, which the core reports as malformed.
+                    None => s.tunnel.handle_message(now, conn, ""),
+                })
+            }),
+            on("close", |shell, conn, _, e| {
+                let code = e.dyn_ref::<CloseEvent>().map_or(1006, |c| c.code());
+                with(shell, |s, now| {
+                    s.forget_socket(conn);
+                    s.tunnel.handle_closed(now, conn, code)
+                })
+            }),
+        ];
+        Some(Socket { conn, ws, _listeners: listeners })
+    }
+
+    pub fn send(&self, data: &str) {
+        // A socket that is closing refuses; its close event tells the core.
+        let _ = self.ws.send_with_str(data);
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // The listeners go with the struct (declared after `ws`, dropped
+        // after this): nothing the close causes reaches the tunnel.
+        let _ = self.ws.close();
+    }
+}
