@@ -1,10 +1,11 @@
 //! Deployment configuration: `config.json` served beside the tunnel page
-//! (spec §4.2). Unknown keys and bad values are reported, never silently
-//! ignored; a broken file falls back to the safe defaults (own origin only).
+//! (spec §4.2), read with serde_json. Unknown keys and bad values are
+//! reported, never silently ignored; a broken file falls back to the safe
+//! defaults (own origin only).
 
 use crate::prelude::*;
 use crate::protocol::Transport;
-use crate::json::Value;
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -68,8 +69,11 @@ impl Config {
     pub fn parse(text: &str) -> (Config, Vec<String>) {
         let mut problems = Vec::new();
         let mut cfg = Config::default();
-        let map = match Value::parse(text) {
-            Some(Value::Obj(m)) => m,
+        // Read as a tree of values, each then taken as the type its key
+        // wants (typed deserialization would format an error for every
+        // mismatch, which links float formatting: 8 KB of the page).
+        let map = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
             _ => {
                 problems.push("config.json is not a JSON object; using the defaults (own origin only)".into());
                 return (cfg, problems);
@@ -78,12 +82,7 @@ impl Config {
         for (key, v) in &map {
             let ok = match key.as_str() {
                 "allowedOrigins" => strings(v).map(|list| {
-                    cfg.allowed_origins.clear();
-                    for o in &list {
-                        if let Some(o) = normalize_origin(o) {
-                            cfg.allowed_origins.push(o);
-                        }
-                    }
+                    cfg.allowed_origins = list.iter().filter_map(|o| normalize_origin(o)).collect();
                     if cfg.allowed_origins.len() != list.len() {
                         problems.push("config.json: allowedOrigins holds an entry that is not an http(s) origin".into());
                     }
@@ -95,8 +94,7 @@ impl Config {
                 "allowInsecurePlain" => v.as_bool().map(|b| cfg.allow_insecure_plain = b),
                 "reconnectJitter" => v.as_bool().map(|b| cfg.reconnect_jitter = b),
                 k => match NUMBERS.iter().position(|(name, _)| *name == k) {
-                    // One table for the numeric keys: one copy of the code.
-                    Some(i) => num(v, NUMBERS[i].1).map(|n| cfg.set_number(i, n)),
+                    Some(i) => whole(v).filter(|n| u64::from(*n) >= NUMBERS[i].1).map(|n| cfg.set_number(i, n)),
                     None => {
                         problems.push(["config.json: unknown key \"", key, "\" ignored"].concat());
                         Some(())
@@ -149,17 +147,14 @@ impl Config {
     }
 }
 
+/// A list of strings; None if it is anything else.
 fn strings(v: &Value) -> Option<Vec<String>> {
-    // A loop, not `collect` into an Option: core's shunt adapter cost 500 B.
-    let mut list = Vec::new();
-    for s in v.as_array()? {
-        list.push(s.as_str()?.to_string());
-    }
-    Some(list)
+    v.as_array()?.iter().map(|s| s.as_str().map(str::to_string)).collect()
 }
 
-fn num(v: &Value, min: u64) -> Option<u32> {
-    v.as_u64().filter(|n| *n >= min).and_then(|n| u32::try_from(n).ok())
+/// A whole number from 0 to `u32::MAX`; None for anything else.
+pub(crate) fn whole(v: &Value) -> Option<u32> {
+    v.as_u64().and_then(|n| u32::try_from(n).ok())
 }
 
 /// `Scheme://host[:port]` the way browsers serialize `event.origin`:

@@ -6,7 +6,6 @@
 extern crate alloc;
 
 pub mod config;
-pub mod json;
 mod prelude;
 pub mod protocol;
 pub mod transport;

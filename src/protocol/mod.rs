@@ -3,6 +3,7 @@
 
 use crate::prelude::*;
 mod encode_uri;
+pub mod extension;
 mod parent;
 mod types;
 

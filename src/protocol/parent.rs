@@ -3,8 +3,8 @@
 
 use crate::prelude::*;
 use super::types::MsgType;
-use crate::json::Value;
 use crate::xml;
+use serde_json::{Map, Value};
 
 /// A parent message, borrowed from the raw string where possible.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,17 +175,25 @@ fn conn_info(payload: &str) -> Option<ConnInfo> {
     })
 }
 
-/// Values may be JSON numbers or numeric strings (Finesse sends both).
-fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
-    let v = Value::parse(payload).ok_or("not JSON")?;
-    if !matches!(v, Value::Obj(_)) {
-        return Err("not a JSON object");
+/// A payload that must be a JSON object, as serde_json's tree of values.
+fn object(payload: &str) -> Result<Map<String, Value>, &'static str> {
+    match serde_json::from_str(payload) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err("not a JSON object"),
+        Err(_) => Err("not JSON"),
     }
+}
+
+/// Type 15: values may be JSON numbers or numeric strings (Finesse sends
+/// both); absent or null keys keep their current value, and other keys are
+/// ignored (Finesse's containers send more than these).
+fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
+    let m = object(payload)?;
     let num = |key: &str| -> Result<Option<u32>, &'static str> {
-        let n = match v.get(key) {
+        let n = match m.get(key) {
             None | Some(Value::Null) => return Ok(None),
-            Some(Value::Num(n)) => n.and_then(|n| u32::try_from(n).ok()),
-            Some(Value::Str(s)) => parse_u32(s.trim_ascii()),
+            Some(v @ Value::Number(_)) => crate::config::whole(v),
+            Some(Value::String(s)) => s.trim().parse().ok(),
             Some(_) => return Err("values must be numbers or numeric strings"),
         };
         n.map(Some).ok_or("values must be whole numbers from 0 to 4294967295")
@@ -197,13 +205,14 @@ fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
     })
 }
 
+/// Type 16: `enableConsoleTraceLogging` as the strings Finesse sends, or
+/// as a JSON boolean; absent means off.
 fn container_trace(payload: &str) -> Result<bool, &'static str> {
-    let v = Value::parse(payload).ok_or("not JSON")?;
-    match v.get("enableConsoleTraceLogging") {
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::Str(s)) if s == "true" => Ok(true),
-        Some(Value::Str(s)) if s == "false" => Ok(false),
+    match object(payload)?.get("enableConsoleTraceLogging") {
         None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s == "true" => Ok(true),
+        Some(Value::String(s)) if s == "false" => Ok(false),
         Some(_) => Err("enableConsoleTraceLogging must be \"true\" or \"false\""),
     }
 }

@@ -178,13 +178,12 @@ impl Bosh {
             self.state = State::Ended;
             return;
         }
-        let mut body = self.body_head(Some("terminate"));
-        body.push('>');
+        let mut w = self.body_head(Some("terminate"));
         for s in self.queue.iter().chain(stanzas) {
-            body.push_str(s);
+            w.xml(s);
         }
         self.queue.clear();
-        body.push_str("</body>");
+        let body = w.finish();
         self.state = State::Terminating;
         self.terminate_rid = Some(self.next_rid);
         self.post(now, body);
@@ -313,22 +312,17 @@ impl Bosh {
         let free = on_wire < self.requests.max(1);
         if has_data && free {
             let restart = core::mem::take(&mut self.restart_wanted);
-            let mut body = self.body_head(None);
+            let mut w = self.body_head(None);
             if restart {
-                body.push_str(" xmlns:xmpp='");
-                body.push_str(NS_XBOSH);
-                body.push_str("' xmpp:restart='true' to='");
-                xml::escape_attr(&mut body, &self.domain);
-                body.push_str("' xml:lang='en'/>");
+                w.attr("xmlns:xmpp", NS_XBOSH).attr("xmpp:restart", "true").attr("to", &self.domain).attr("xml:lang", "en");
                 // Stanzas never ride on a restart body (XEP-0206 §5).
             } else {
-                body.push('>');
                 for s in &self.queue {
-                    body.push_str(s);
+                    w.xml(s);
                 }
                 self.queue.clear();
-                body.push_str("</body>");
             }
+            let body = w.finish();
             self.post(now, body);
             return self.flush(now);
         }
@@ -339,35 +333,26 @@ impl Bosh {
                 return;
             }
             self.last_poll = Some(now);
-            let mut body = self.body_head(None);
-            body.push_str("/>");
+            let body = self.body_head(None).finish();
             self.post(now, body);
         }
     }
 
-    /// `<body rid sid xmlns [ack] [type]` (unterminated).
-    fn body_head(&mut self, kind: Option<&str>) -> String {
-        let mut b = String::from("<body xmlns='");
-        b.push_str(NS_HTTPBIND);
-        b.push_str("' rid='");
-        push_decimal(&mut b, self.next_rid);
-        b.push_str("' sid='");
-        xml::escape_attr(&mut b, self.sid.as_deref().unwrap_or(""));
-        b.push('\'');
+    /// `<body xmlns rid sid [ack] [type]`, open for more attributes or content.
+    fn body_head(&mut self, kind: Option<&str>) -> xml::Writer {
+        let mut w = xml::Writer::new();
+        w.open("body").attr("xmlns", NS_HTTPBIND).attr("rid", &decimal(self.next_rid));
+        w.attr("sid", self.sid.as_deref().unwrap_or(""));
         // §9.2: tell the server which response we processed last when an
         // earlier one is still outstanding.
         let acked = self.next_process - 1;
         if acked + 1 < self.next_rid {
-            b.push_str(" ack='");
-            push_decimal(&mut b, acked);
-            b.push('\'');
+            w.attr("ack", &decimal(acked));
         }
         if let Some(k) = kind {
-            b.push_str(" type='");
-            b.push_str(k);
-            b.push('\'');
+            w.attr("type", k);
         }
-        b
+        w
     }
 
     fn post(&mut self, now: Millis, body: String) {

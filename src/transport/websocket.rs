@@ -53,8 +53,8 @@ mod tests {
 
     #[test]
     fn frames() {
-        assert_eq!(open("d.example"), "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='d.example' version='1.0'/>");
-        assert_eq!(close(), "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>");
+        assert_eq!(open("d.example"), "<open xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\" to=\"d.example\" version=\"1.0\"/>");
+        assert_eq!(close(), "<close xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\"/>");
         assert_eq!(
             decode("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d' id='x' version='1.0' xml:lang='en'/>", 1000),
             Ok(Frame::Open)

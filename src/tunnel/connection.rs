@@ -355,10 +355,7 @@ impl Tunnel {
         self.status(Status::Connected);
         if core::mem::take(&mut self.gap) {
             // Extension 101: the parent should refresh what it shows.
-            let mut m = String::new();
-            crate::protocol::push_type(&mut m, crate::protocol::EXT_GAP);
-            m.push_str(r#"{"gap":true,"reason":"the connection was lost and could not be resumed"}"#);
-            self.post_parent(m);
+            self.post_parent(crate::protocol::extension::gap("the connection was lost and could not be resumed"));
         }
         self.send_queued(now);
     }

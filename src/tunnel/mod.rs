@@ -24,7 +24,7 @@ mod stanzas;
 mod subscriptions;
 
 use crate::config::Config;
-use crate::protocol::{format, MsgType, Status, EXT_HELLO};
+use crate::protocol::{format, MsgType, Status};
 use crate::xmpp::session::Session;
 use crate::xmpp::sm::Sm;
 use backoff::{Backoff, BackoffConfig};
@@ -210,10 +210,7 @@ impl Tunnel {
     pub fn start(&mut self, now: Millis) {
         self.clock = now;
         self.post_parent(format(MsgType::Status, Status::Loaded.as_str()));
-        let mut hello = String::new();
-        crate::protocol::push_type(&mut hello, EXT_HELLO);
-        hello.push_str(r#"{"protocol":1,"extensions":["gap"]}"#);
-        self.post_parent(hello);
+        self.post_parent(crate::protocol::extension::hello());
         if self.cfg.allowed_origins.is_empty() && !self.cfg.allow_any_origin {
             self.log("no allowedOrigins configured: only the tunnel's own origin may use it");
         }

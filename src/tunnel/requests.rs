@@ -375,46 +375,6 @@ fn not_subscribed(e: Element) -> bool {
 
 /// The SUBSCRIPTIONS_REQ reply: a JSON array of {node, jid, subscription, subid}.
 fn subscriptions_json(list: &[pubsub::Subscription]) -> String {
-    let mut s = String::from("[");
-    for (i, sub) in list.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str("{\"node\":");
-        json_str(&mut s, &sub.node);
-        s.push_str(",\"jid\":");
-        json_str(&mut s, &sub.jid);
-        s.push_str(",\"subscription\":");
-        json_str(&mut s, &sub.subscription);
-        s.push_str(",\"subid\":");
-        match &sub.subid {
-            Some(id) => json_str(&mut s, id),
-            None => s.push_str("null"),
-        }
-        s.push('}');
-    }
-    s.push(']');
-    s
-}
-
-/// A JSON string literal (RFC 8259 escaping).
-fn json_str(out: &mut String, v: &str) {
-    out.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    // Structs of strings: serde_json cannot fail on them.
+    serde_json::to_string(list).unwrap_or_default()
 }

@@ -3,11 +3,13 @@
 //! string. A stanza is then three allocations, not one per name and value,
 //! and dropping it frees three buffers instead of walking a tree (its
 //! moves and drops were most of std's share of the bundle). `Element` is a
-//! handle into a `Doc`; serialization keeps namespaces intact when a
-//! subtree is relayed alone.
+//! handle into a `Doc`; serialization (on quick-xml's writer) keeps
+//! namespaces intact when a subtree is relayed alone.
 
 use crate::prelude::*;
-use super::escape::{escape_attr, escape_text};
+use super::escape::escape_text;
+use super::writer::{attribute, into_string};
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
 /// `Doc::text[start..end]`; for `Rec::attrs`, a range of `Doc::attrs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -201,7 +203,9 @@ impl<'d> Element<'d> {
     /// Serializes this element as a standalone document fragment: the root
     /// declares its namespace, children declare theirs where it changes.
     pub fn write_to(self, out: &mut String) {
-        self.write_in(out, "", &mut Vec::new());
+        let mut w = quick_xml::Writer::new(Vec::new());
+        self.write_into(&mut w);
+        out.push_str(&into_string(w.into_inner()));
     }
 
     pub fn to_xml(self) -> String {
@@ -210,51 +214,48 @@ impl<'d> Element<'d> {
         s
     }
 
+    /// `write_to`, on quick-xml's writer.
+    pub(super) fn write_into(self, w: &mut quick_xml::Writer<Vec<u8>>) {
+        self.write_in(w, "", &mut Vec::new());
+    }
+
     // Depth is bounded by the reader's limit, so recursion is safe.
     // `declared`: prefixes declared by ancestors in this serialization.
-    fn write_in(self, out: &mut String, parent_ns: &str, declared: &mut Vec<(&'d str, &'d str)>) {
+    fn write_in(self, w: &mut quick_xml::Writer<Vec<u8>>, parent_ns: &str, declared: &mut Vec<(&'d str, &'d str)>) {
         let (doc, scope) = (self.doc, declared.len());
         let (name, ns) = (self.name(), self.ns());
-        out.push('<');
-        out.push_str(name);
+        let mut start = BytesStart::new(name);
         if ns != parent_ns {
-            out.push_str(" xmlns='");
-            escape_attr(out, ns);
-            out.push('\'');
+            start.push_attribute(attribute("xmlns", ns));
         }
         for a in self.attr_recs() {
             let a_name = doc.str(a.name);
-            if let (Some(a_ns), Some((prefix, _))) = (a.ns.map(|s| doc.str(s)), split_byte(a_name, b':')) {
+            if let (Some(a_ns), Some((prefix, _))) = (a.ns.map(|s| doc.str(s)), a_name.split_once(':')) {
                 // Declare each prefix once, where no ancestor did already.
                 let known = declared.iter().rev().find(|(p, _)| *p == prefix).map(|(_, n)| *n);
                 if known != Some(a_ns) {
                     declared.push((prefix, a_ns));
-                    out.push_str(" xmlns:");
-                    out.push_str(prefix);
-                    out.push_str("='");
-                    escape_attr(out, a_ns);
-                    out.push('\'');
+                    start.push_attribute(attribute(&["xmlns:", prefix].concat(), a_ns));
                 }
             }
-            out.push(' ');
-            out.push_str(a_name);
-            out.push_str("='");
-            escape_attr(out, doc.str(a.value));
-            out.push('\'');
+            start.push_attribute(attribute(a_name, doc.str(a.value)));
         }
+        // (Writing into a Vec cannot fail.)
         if self.is_empty() {
-            out.push_str("/>");
+            let _ = w.write_event(Event::Empty(start));
         } else {
-            out.push('>');
+            let _ = w.write_event(Event::Start(start));
             for n in self.nodes() {
                 match n {
-                    Node::Element(e) => e.write_in(out, ns, declared),
-                    Node::Text(t) => escape_text(out, t),
+                    Node::Element(e) => e.write_in(w, ns, declared),
+                    Node::Text(t) => {
+                        let mut escaped = String::with_capacity(t.len());
+                        escape_text(&mut escaped, t);
+                        let _ = w.write_event(Event::Text(BytesText::from_escaped(escaped)));
+                    }
                 }
             }
-            out.push_str("</");
-            out.push_str(name);
-            out.push('>');
+            let _ = w.write_event(Event::End(BytesEnd::new(name)));
         }
         declared.truncate(scope);
     }
@@ -272,23 +273,24 @@ mod tests {
     fn serializes_with_namespaces_intact() {
         assert_eq!(
             round("<a:entry xmlns:a='urn:atom'><a:title>x</a:title><b xmlns='urn:b'/></a:entry>"),
-            "<entry xmlns='urn:atom'><title>x</title><b xmlns='urn:b'/></entry>"
+            r#"<entry xmlns="urn:atom"><title>x</title><b xmlns="urn:b"/></entry>"#
         );
         assert_eq!(
             round("<x xmlns='urn:x' xmlns:p='urn:p' p:k='v' xml:lang='en'>a&amp;b&lt;c</x>"),
-            "<x xmlns='urn:x' xmlns:p='urn:p' p:k='v' xml:lang='en'>a&amp;b&lt;c</x>"
+            r#"<x xmlns="urn:x" xmlns:p="urn:p" p:k="v" xml:lang="en">a&amp;b&lt;c</x>"#
         );
-        assert_eq!(round("<x q=\"it's\"/>"), "<x q='it&apos;s'/>");
+        assert_eq!(round("<x q=\"it's\"/>"), r#"<x q="it&apos;s"/>"#);
+        assert_eq!(round("<x q='say \"hi\"'/>"), r#"<x q="say &quot;hi&quot;"/>"#);
         // One declaration per prefix: a second one would be a duplicate attribute.
         let atom = "<link xmlns='urn:atom' xmlns:xl='urn:xlink' xl:type='simple' xl:href='u'><a xl:role='r'/></link>";
         let out = round(atom);
-        assert_eq!(out, "<link xmlns='urn:atom' xmlns:xl='urn:xlink' xl:type='simple' xl:href='u'><a xl:role='r'/></link>");
+        assert_eq!(out, r#"<link xmlns="urn:atom" xmlns:xl="urn:xlink" xl:type="simple" xl:href="u"><a xl:role="r"/></link>"#);
         assert_eq!(round(&out), out, "re-parses to the same thing");
         // Mixed content keeps its order; a subtree alone declares what it uses.
         assert_eq!(round("<a>x<b>y</b>z<c/></a>"), "<a>x<b>y</b>z<c/></a>");
         let d = parse("<r xmlns='urn:r' xmlns:p='urn:p'><s p:k='v'><t/></s></r>", &Limits::SERVER).unwrap();
         let s = d.root().child("s", "urn:r").unwrap();
-        assert_eq!(s.to_xml(), "<s xmlns='urn:r' xmlns:p='urn:p' p:k='v'><t/></s>");
+        assert_eq!(s.to_xml(), r#"<s xmlns="urn:r" xmlns:p="urn:p" p:k="v"><t/></s>"#);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::prelude::*;
 use super::ns;
 use super::stanza;
-use crate::xml::{escape_attr, escape_text, Element};
+use crate::xml::{Element, Writer};
 
 pub fn subscribe(id: &str, service: &str, node: &str, jid: &str) -> String {
     request(id, "set", service, "subscribe", Some(node), Some(jid), None)
@@ -45,7 +45,8 @@ fn request(
     w.finish()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One subscription, as the SUBSCRIPTIONS_REQ reply lists it (spec §3.4).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Subscription {
     pub node: String,
     pub jid: String,
@@ -136,18 +137,13 @@ pub fn error_element(reply: Element) -> String {
 }
 
 /// `<error type='…'><condition xmlns='…stanzas'/>[<text>…</text>]</error>`.
-/// The condition is a name the reader accepted or one of ours (no markup
-/// can be in it); the type and text are escaped.
 pub fn error_xml(kind: &str, condition: &str, text: &str) -> String {
-    let mut s = String::from("<error type='");
-    escape_attr(&mut s, kind);
-    s.push_str(&["'><", condition, " xmlns='", ns::STANZAS, "'/>"].concat());
+    let mut w = Writer::new();
+    w.open("error").attr("type", kind);
+    w.open_name(condition, "undefined-condition").attr("xmlns", ns::STANZAS).close();
     if !text.is_empty() {
-        s.push_str(&["<text xmlns='", ns::STANZAS, "'>"].concat());
-        escape_text(&mut s, text);
-        s.push_str("</text>");
+        w.open("text").attr("xmlns", ns::STANZAS).text(text).close();
     }
-    s.push_str("</error>");
-    s
+    w.finish()
 }
 

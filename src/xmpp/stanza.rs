@@ -62,11 +62,11 @@ mod tests {
             &Limits::SERVER,
         )
         .unwrap();
-        assert_eq!(iq_result(req.root()), "<iq xmlns='jabber:client' type='result' id='p1' to='d.example'/>");
+        assert_eq!(iq_result(req.root()), "<iq xmlns=\"jabber:client\" type=\"result\" id=\"p1\" to=\"d.example\"/>");
         assert_eq!(
             iq_error(req.root(), "cancel", "service-unavailable"),
-            "<iq xmlns='jabber:client' type='error' id='p1' to='d.example'><error type='cancel'>\
-             <service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+            "<iq xmlns=\"jabber:client\" type=\"error\" id=\"p1\" to=\"d.example\"><error type=\"cancel\">\
+             <service-unavailable xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></error></iq>"
         );
         let err = parse(
             "<iq xmlns='jabber:client' type='error' id='s1'><error type='cancel'>\

@@ -50,8 +50,8 @@ fn session_creation_and_a_request_kept_at_the_server() {
     b.start(0);
     assert_eq!(
         posts(&mut b),
-        [(RID, "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' content='text/xml; charset=utf-8' \
-                to='d.example' xml:lang='en' ver='1.6' xmpp:version='1.0' wait='60' hold='1' ack='1' rid='1000'/>".to_string())]
+        [(RID, "<body xmlns=\"http://jabber.org/protocol/httpbind\" xmlns:xmpp=\"urn:xmpp:xbosh\" content=\"text/xml; charset=utf-8\" \
+                to=\"d.example\" xml:lang=\"en\" ver=\"1.6\" xmpp:version=\"1.0\" wait=\"60\" hold=\"1\" ack=\"1\" rid=\"1000\"/>".to_string())]
     );
     let ev = b
         .on_response(5, RID, 200, "<body xmlns='http://jabber.org/protocol/httpbind' sid='S1' wait='60' requests='2' hold='1'>\
@@ -61,36 +61,36 @@ fn session_creation_and_a_request_kept_at_the_server() {
     assert_eq!(names(&ev[1]), ["features"]);
     assert!(b.is_active());
     // Nothing to say, so an empty request waits at the server for pushes.
-    assert_eq!(posts(&mut b), [(1001, "<body xmlns='http://jabber.org/protocol/httpbind' rid='1001' sid='S1'/>".to_string())]);
+    assert_eq!(posts(&mut b), [(1001, "<body xmlns=\"http://jabber.org/protocol/httpbind\" rid=\"1001\" sid=\"S1\"/>".to_string())]);
 }
 
 #[test]
 fn stanzas_go_in_a_second_request_with_an_ack() {
     let mut b = created(2);
     posts(&mut b);
-    b.send(10, "<presence xmlns='jabber:client'/>".into());
+    b.send(10, "<presence xmlns=\"jabber:client\"/>".into());
     // rid 1001 (the poll) is still at the server: ack says 1000 was the last answered.
     assert_eq!(
         posts(&mut b),
-        [(1002, "<body xmlns='http://jabber.org/protocol/httpbind' rid='1002' sid='S1' ack='1000'><presence xmlns='jabber:client'/></body>".to_string())]
+        [(1002, "<body xmlns=\"http://jabber.org/protocol/httpbind\" rid=\"1002\" sid=\"S1\" ack=\"1000\"><presence xmlns=\"jabber:client\"/></body>".to_string())]
     );
     // Never more than `requests` on the wire: a third stanza waits.
-    b.send(11, "<iq xmlns='jabber:client' type='get' id='a'/>".into());
+    b.send(11, "<iq xmlns=\"jabber:client\" type=\"get\" id=\"a\"/>".into());
     assert!(posts(&mut b).is_empty());
     let ev = b.on_response(20, 1001, 200, "<body xmlns='http://jabber.org/protocol/httpbind'/>").unwrap();
     assert!(ev.is_empty());
     let p = posts(&mut b);
     assert_eq!(p.len(), 1);
-    assert!(p[0].1.contains("<iq xmlns='jabber:client' type='get' id='a'/>"));
+    assert!(p[0].1.contains("<iq xmlns=\"jabber:client\" type=\"get\" id=\"a\"/>"));
 }
 
 #[test]
 fn responses_are_processed_in_rid_order() {
     let mut b = created(2);
     posts(&mut b); // 1001
-    b.send(1, "<presence xmlns='jabber:client'/>".into()); // 1002
+    b.send(1, "<presence xmlns=\"jabber:client\"/>".into()); // 1002
     posts(&mut b);
-    let m = |n: u32| format!("<body xmlns='http://jabber.org/protocol/httpbind'><message xmlns='jabber:client' id='m{n}'/></body>");
+    let m = |n: u32| format!("<body xmlns=\"http://jabber.org/protocol/httpbind\"><message xmlns=\"jabber:client\" id=\"m{n}\"/></body>");
     // 1002 completes first: held back until 1001 is in.
     assert!(b.on_response(2, 1002, 200, &m(2)).unwrap().is_empty());
     let ev = b.on_response(3, 1001, 200, &m(1)).unwrap();
@@ -145,8 +145,8 @@ fn restart_after_sasl() {
     let p = posts(&mut b);
     assert_eq!(
         p,
-        [(1002, "<body xmlns='http://jabber.org/protocol/httpbind' rid='1002' sid='S1' ack='1000' xmlns:xmpp='urn:xmpp:xbosh' \
-                 xmpp:restart='true' to='d.example' xml:lang='en'/>".to_string())]
+        [(1002, "<body xmlns=\"http://jabber.org/protocol/httpbind\" rid=\"1002\" sid=\"S1\" ack=\"1000\" xmlns:xmpp=\"urn:xmpp:xbosh\" \
+                 xmpp:restart=\"true\" to=\"d.example\" xml:lang=\"en\"/>".to_string())]
     );
     // The features come on whichever request the server holds (here the
     // earlier poll, as Prosody does); no header event on a restart.
@@ -163,12 +163,12 @@ fn restart_after_sasl() {
 fn terminate_and_terminal_conditions() {
     let mut b = created(2);
     posts(&mut b);
-    b.terminate(1, &["<presence xmlns='jabber:client' type='unavailable'/>".to_string()]);
+    b.terminate(1, &["<presence xmlns=\"jabber:client\" type=\"unavailable\"/>".to_string()]);
     let p = posts(&mut b);
     assert_eq!(
         p,
-        [(1002, "<body xmlns='http://jabber.org/protocol/httpbind' rid='1002' sid='S1' ack='1000' type='terminate'>\
-                 <presence xmlns='jabber:client' type='unavailable'/></body>".to_string())]
+        [(1002, "<body xmlns=\"http://jabber.org/protocol/httpbind\" rid=\"1002\" sid=\"S1\" ack=\"1000\" type=\"terminate\">\
+                 <presence xmlns=\"jabber:client\" type=\"unavailable\"/></body>".to_string())]
     );
     b.on_response(2, 1001, 200, "<body xmlns='http://jabber.org/protocol/httpbind'/>").unwrap();
     let ev = b.on_response(3, 1002, 200, "<body xmlns='http://jabber.org/protocol/httpbind'/>").unwrap();
@@ -203,19 +203,19 @@ fn terminate_and_terminal_conditions() {
 fn a_report_makes_us_send_that_request_again() {
     let mut b = created(2);
     posts(&mut b); // 1001 at the server
-    b.send(1, "<presence xmlns='jabber:client'/>".into());
+    b.send(1, "<presence xmlns=\"jabber:client\"/>".into());
     let p = posts(&mut b);
     assert_eq!(p[0].0, 1002);
     // The server answers 1002 and reports it never got 1001.
     b.on_response(2, 1002, 200, "<body xmlns='http://jabber.org/protocol/httpbind' report='1001' time='100'/>").unwrap();
     b.on_timeout(2 + 500).unwrap();
     let again = posts(&mut b);
-    assert_eq!(again, [(1001, "<body xmlns='http://jabber.org/protocol/httpbind' rid='1001' sid='S1'/>".to_string())]);
+    assert_eq!(again, [(1001, "<body xmlns=\"http://jabber.org/protocol/httpbind\" rid=\"1001\" sid=\"S1\"/>".to_string())]);
 }
 
 #[test]
 fn bad_responses_are_errors_not_panics() {
-    for body in ["", "<body", "<html/>", "<body xmlns='urn:other'/>", "<!DOCTYPE x><body/>"] {
+    for body in ["", "<body", "<html/>", "<body xmlns=\"urn:other\"/>", "<!DOCTYPE x><body/>"] {
         let mut b = Bosh::new("d.example", RID, 1 << 20);
         b.start(0);
         assert!(b.on_response(1, RID, 200, body).is_err(), "{body:?}");

@@ -15,14 +15,14 @@ fn payload(item: Element) -> String {
 fn requests() {
     assert_eq!(
         subscribe("s1", "pubsub.d", "/finesse/api/User/1&2", "a@d/r'"),
-        "<iq xmlns='jabber:client' type='set' id='s1' to='pubsub.d'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
-         <subscribe node='/finesse/api/User/1&amp;2' jid='a@d/r&apos;'/></pubsub></iq>"
+        "<iq xmlns=\"jabber:client\" type=\"set\" id=\"s1\" to=\"pubsub.d\"><pubsub xmlns=\"http://jabber.org/protocol/pubsub\">\
+         <subscribe node=\"/finesse/api/User/1&amp;2\" jid=\"a@d/r&apos;\"/></pubsub></iq>"
     );
-    assert!(unsubscribe("u1", "p", "n", "j", None).contains("<unsubscribe node='n' jid='j'/>"));
-    assert!(unsubscribe("u1", "p", "n", "j", Some("s&1")).contains("<unsubscribe node='n' jid='j' subid='s&amp;1'/>"));
+    assert!(unsubscribe("u1", "p", "n", "j", None).contains("<unsubscribe node=\"n\" jid=\"j\"/>"));
+    assert!(unsubscribe("u1", "p", "n", "j", Some("s&1")).contains("<unsubscribe node=\"n\" jid=\"j\" subid=\"s&amp;1\"/>"));
     assert_eq!(
         subscriptions("l1", "p"),
-        "<iq xmlns='jabber:client' type='get' id='l1' to='p'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+        "<iq xmlns=\"jabber:client\" type=\"get\" id=\"l1\" to=\"p\"><pubsub xmlns=\"http://jabber.org/protocol/pubsub\">\
          <subscriptions/></pubsub></iq>"
     );
 }
@@ -46,7 +46,7 @@ fn element_payload_is_serialized_and_empty_item_is_empty() {
         <item id='2'/><item id='3'>  <x:y xmlns:x='urn:x'>t</x:y></item></items></event></message>");
     let Some(Notification::Items { items, .. }) = notification(m.root()) else { panic!() };
     let items: Vec<_> = items.elements().filter(is_item).collect();
-    assert_eq!(payload(items[0]), "<entry xmlns='http://www.w3.org/2005/Atom'><title>T&amp;</title></entry>");
+    assert_eq!(payload(items[0]), "<entry xmlns=\"http://www.w3.org/2005/Atom\"><title>T&amp;</title></entry>");
     assert_eq!(payload(items[1]), "");
     assert_eq!(payload(items[2]), "t");
 }
@@ -60,10 +60,10 @@ fn other_notifications() {
             _ => "items",
         }
     };
-    assert_eq!(kind("<items node='n'><retract id='1'/></items>"), "retract");
-    assert_eq!(kind("<purge node='n'/>"), "purge");
-    assert_eq!(kind("<delete node='n'/>"), "delete");
-    assert_eq!(kind("<subscription node='n' jid='j' subscription='none'/>"), "subscription");
+    assert_eq!(kind("<items node=\"n\"><retract id=\"1\"/></items>"), "retract");
+    assert_eq!(kind("<purge node=\"n\"/>"), "purge");
+    assert_eq!(kind("<delete node=\"n\"/>"), "delete");
+    assert_eq!(kind("<subscription node=\"n\" jid=\"j\" subscription=\"none\"/>"), "subscription");
     assert!(notification(el("<message xmlns='jabber:client'><body>hi</body></message>").root()).is_none());
 }
 
@@ -83,11 +83,11 @@ fn subscription_lists_and_errors() {
         <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>a &lt; b</text></error></iq>");
     assert_eq!(
         error_element(err.root()),
-        "<error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
-         <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>a &lt; b</text></error>"
+        "<error type=\"auth\"><forbidden xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>\
+         <text xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\">a &lt; b</text></error>"
     );
     assert_eq!(
         error_xml("wait", "remote-server-timeout", ""),
-        "<error type='wait'><remote-server-timeout xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
+        "<error type=\"wait\"><remote-server-timeout xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></error>"
     );
 }

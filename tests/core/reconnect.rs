@@ -17,7 +17,7 @@ fn connected(cfg: &str) -> Harness {
 }
 
 fn stream_error(condition: &str) -> String {
-    format!("<stream:error xmlns:stream='http://etherx.jabber.org/streams'><{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>")
+    format!("<stream:error xmlns:stream=\"http://etherx.jabber.org/streams\"><{condition} xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/></stream:error>")
 }
 
 fn statuses(p: &[String]) -> Vec<&str> {
@@ -41,7 +41,7 @@ fn a_lost_connection_comes_back_and_renews_subscriptions() {
     h.finish_login("desk");
     assert!(statuses(&h.take_parent()).is_empty(), "no 'connecting', no 'connected' before the renewal");
     let renew = h.sent.last().unwrap().clone();
-    assert!(renew.contains("<subscribe node='/n'"));
+    assert!(renew.contains("<subscribe node=\"/n\""));
     h.server(&result(&h.last_id()));
     // No stream management here: a new session, and the parent is told
     // events may have been missed.
@@ -94,7 +94,7 @@ fn no_reconnect_after_conflict_unauthorized_or_policy_errors() {
 #[test]
 fn transient_stream_errors_and_closes_reconnect() {
     for frame in [stream_error("system-shutdown"), stream_error("connection-timeout"), stream_error("reset"),
-                  stream_error("internal-server-error"), "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>".to_string()] {
+                  stream_error("internal-server-error"), "<close xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\"/>".to_string()] {
         let mut h = connected(NO_JITTER);
         h.server(&frame);
         assert_eq!(statuses(&h.take_parent()), ["reconnecting"], "{frame}");
@@ -153,7 +153,7 @@ fn a_silent_connection_is_detected_by_pings() {
     h.advance(10_000);
     let ping = h.take_sent();
     assert_eq!(ping.len(), 1);
-    assert!(ping[0].contains("<ping xmlns='urn:xmpp:ping'/>") && ping[0].contains("to='d.example'"), "{ping:?}");
+    assert!(ping[0].contains("<ping xmlns=\"urn:xmpp:ping\"/>") && ping[0].contains("to=\"d.example\""), "{ping:?}");
     h.advance(29_999);
     assert!(statuses(&h.take_parent()).is_empty());
     h.advance(1);

@@ -94,7 +94,7 @@ fn scram_login_deriving(tamper: bool, salted: Option<Derive>) -> Result<Session,
     s.stream_opened()?;
     s.element(el(FEATURES))?;
     let auth = sent(&mut s);
-    assert!(auth.contains("mechanism='SCRAM-SHA-1'"), "{auth}");
+    assert!(auth.contains("mechanism=\"SCRAM-SHA-1\""), "{auth}");
     let client_first = sasl_payload(&auth);
     let bare = client_first.strip_prefix("n,,").unwrap().to_string();
     let cnonce = bare.split("r=").nth(1).unwrap().to_string();
@@ -137,7 +137,7 @@ fn scram_sha1_bind_and_legacy_session() {
     let step = s.element(el("<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
                              <jid>user@d/desk-1</jid></bind></iq>")).unwrap();
     assert_eq!(step, Step::Nothing, "mandatory legacy session comes first");
-    assert_eq!(sent(&mut s), "<iq xmlns='jabber:client' type='set' id='sess'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+    assert_eq!(sent(&mut s), "<iq xmlns=\"jabber:client\" type=\"set\" id=\"sess\"><session xmlns=\"urn:ietf:params:xml:ns:xmpp-session\"/></iq>");
     let step = s.element(el("<iq xmlns='jabber:client' type='result' id='sess'/>")).unwrap();
     assert_eq!(step, Step::Ready { jid: "user@d/desk-1".into() });
     assert!(s.is_ready());
@@ -174,7 +174,7 @@ fn plain_when_allowed_and_no_mechanism_otherwise() {
     let mut s = Session::new(login(true), None, None);
     outputs(&mut s);
     s.stream_opened().unwrap();
-    let only_plain = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
+    let only_plain = "<stream:features xmlns:stream=\"http://etherx.jabber.org/streams\"><mechanisms xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\">\
                       <mechanism>PLAIN</mechanism></mechanisms></stream:features>";
     s.element(el(only_plain)).unwrap();
     assert_eq!(sasl_payload(&sent(&mut s)), "\0user\0pencil");
@@ -183,7 +183,7 @@ fn plain_when_allowed_and_no_mechanism_otherwise() {
     assert_eq!(s.element(el(only_plain)), Err(SessionError::NoMechanism));
     let mut s = Session::new(login(false), None, None);
     s.stream_opened().unwrap();
-    let none = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'/>";
+    let none = "<stream:features xmlns:stream=\"http://etherx.jabber.org/streams\"/>";
     assert_eq!(s.element(el(none)), Err(SessionError::NoMechanism));
 }
 
@@ -197,7 +197,7 @@ fn bind_without_resource_and_bind_errors() {
     s.stream_opened().unwrap();
     outputs(&mut s);
     s.element(el("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>")).unwrap();
-    assert_eq!(sent(&mut s), "<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+    assert_eq!(sent(&mut s), "<iq xmlns=\"jabber:client\" type=\"set\" id=\"bind\"><bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\"/></iq>");
     // Other stanzas while binding go up (a server ping must be answered).
     assert!(matches!(s.element(el("<presence xmlns='jabber:client'/>")), Ok(Step::Stanza(_))));
     let e = s.element(el("<iq xmlns='jabber:client' type='error' id='bind'><error type='cancel'>\

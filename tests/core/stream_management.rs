@@ -46,15 +46,15 @@ fn enabled_after_binding_and_acks_both_ways() {
     let mut h = Harness::with_config(CFG);
     h.login_sm();
     let sent = h.take_sent();
-    let enable = sent.iter().position(|s| s == "<enable xmlns='urn:xmpp:sm:3' resume='true'/>").expect("enable");
+    let enable = sent.iter().position(|s| s == "<enable xmlns=\"urn:xmpp:sm:3\" resume=\"true\"/>").expect("enable");
     let presence = sent.iter().position(|s| s.starts_with("<presence")).unwrap();
     assert!(enable < presence, "enabled before the first counted stanza: {sent:?}");
-    assert!(sent.contains(&"<r xmlns='urn:xmpp:sm:3'/>".to_string()), "asks the server to ack our stanzas");
+    assert!(sent.contains(&"<r xmlns=\"urn:xmpp:sm:3\"/>".to_string()), "asks the server to ack our stanzas");
     for n in 0..3 {
         h.event(n);
     }
     h.server(&format!("<r xmlns='{SM}'/>"));
-    assert_eq!(h.take_sent(), ["<a xmlns='urn:xmpp:sm:3' h='3'/>"], "three stanzas handled");
+    assert_eq!(h.take_sent(), ["<a xmlns=\"urn:xmpp:sm:3\" h=\"3\"/>"], "three stanzas handled");
     // SM's own elements never reach the parent.
     h.server(&format!("<a xmlns='{SM}' h='1'/>"));
     assert_eq!(events(&h.take_parent()), ["0", "1", "2"]);
@@ -77,12 +77,12 @@ fn a_drop_is_resumed_without_loss_duplicates_or_resubscription() {
     h.authenticate();
     let sent = h.take_sent();
     // Handled: the subscribe result and events 1 and 2.
-    assert_eq!(sent.last().unwrap(), "<resume xmlns='urn:xmpp:sm:3' h='3' previd='R1'/>", "resume instead of bind: {sent:?}");
+    assert_eq!(sent.last().unwrap(), "<resume xmlns=\"urn:xmpp:sm:3\" h=\"3\" previd=\"R1\"/>", "resume instead of bind: {sent:?}");
     // The server had our stanzas up to 2: the SUBSCRIBE for /m goes again.
     h.server(&format!("<resumed xmlns='{SM}' h='2' previd='R1'/>"));
     let again = h.take_sent();
-    assert!(again.iter().any(|s| s.contains("<subscribe node='/m'")), "{again:?}");
-    assert!(!again.iter().any(|s| s.contains("<subscribe node='/n'")), "no re-subscription of /n");
+    assert!(again.iter().any(|s| s.contains("<subscribe node=\"/m\"")), "{again:?}");
+    assert!(!again.iter().any(|s| s.contains("<subscribe node=\"/n\"")), "no re-subscription of /n");
     // The server resends what we had not handled: events from 3 on.
     h.event(3);
     let p = h.take_parent();
@@ -92,7 +92,7 @@ fn a_drop_is_resumed_without_loss_duplicates_or_resubscription() {
     assert!(p.contains(&"13|resumed the session (XEP-0198): no event lost".to_string()));
     assert_eq!(events(&p), ["3"]);
     // The request from before the drop is answered on the resumed session.
-    let id = again.iter().find(|s| s.contains("<subscribe node='/m'")).map(|s| {
+    let id = again.iter().find(|s| s.contains("<subscribe node=\"/m\"")).map(|s| {
         xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap().to_string()
     });
     h.server(&result(&id.unwrap()));
@@ -115,7 +115,7 @@ fn failed_resumption_binds_subscribes_again_and_reports_a_gap() {
     assert!(p.iter().any(|m| m.starts_with("7|/pending|<ApiErrors><ApiError><ErrorType>not-connected")), "{p:?}");
     assert!(h.sent.last().unwrap().contains("<bind"), "binds a new session");
     h.server("<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>agent1@d.example/desk</jid></bind></iq>");
-    let renew = h.sent.iter().rev().find(|s| s.contains("<subscribe node='/n'")).cloned().expect("re-subscribes /n");
+    let renew = h.sent.iter().rev().find(|s| s.contains("<subscribe node=\"/n\"")).cloned().expect("re-subscribes /n");
     let id = xmpp_tunnel::xml::parse(&renew, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap().to_string();
     h.server(&result(&id));
     let p = h.take_parent();

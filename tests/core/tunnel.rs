@@ -193,7 +193,7 @@ impl Harness {
 
 /// An empty result from the pubsub service.
 pub fn result(id: &str) -> String {
-    format!("<iq xmlns='jabber:client' type='result' id='{id}' from='pubsub.d.example'/>")
+    format!("<iq xmlns=\"jabber:client\" type=\"result\" id=\"{id}\" from=\"pubsub.d.example\"/>")
 }
 
 #[test]
@@ -213,16 +213,16 @@ fn finesse_10_handshake_reaches_connected() {
     h.login("desk");
     assert_eq!(h.url.as_deref(), Some("ws://localhost:7071/ws/"));
     let sent = h.take_sent();
-    assert_eq!(sent[0], "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='d.example' version='1.0'/>");
+    assert_eq!(sent[0], "<open xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\" to=\"d.example\" version=\"1.0\"/>");
     // PLAIN: \0agent1\0secret, lower-cased ID.
-    assert_eq!(sent[1], "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFnZW50MQBzZWNyZXQ=</auth>");
+    assert_eq!(sent[1], "<auth xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\" mechanism=\"PLAIN\">AGFnZW50MQBzZWNyZXQ=</auth>");
     assert_eq!(sent[2], sent[0], "stream restart after SASL");
     assert_eq!(
         sent[3],
-        "<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+        "<iq xmlns=\"jabber:client\" type=\"set\" id=\"bind\"><bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\">\
          <resource>desk</resource></bind></iq>"
     );
-    assert_eq!(sent[4], "<presence xmlns='jabber:client'/>");
+    assert_eq!(sent[4], "<presence xmlns=\"jabber:client\"/>");
     let all = h.take_parent();
     assert!(all.contains(&"13|logged in as agent1@d.example/desk (PLAIN)".to_string()), "{all:?}");
     let p: Vec<_> = all.into_iter().filter(|m| !m.starts_with("13|")).collect();
@@ -391,9 +391,9 @@ fn pings_are_answered_and_unknown_iqs_refused() {
     h.server("<iq xmlns='jabber:client' type='get' id='d1' from='x@d.example/r'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     let s = h.take_sent();
     assert_eq!(s.len(), 3, "{s:?}");
-    assert_eq!(s[0], "<iq xmlns='jabber:client' type='result' id='p1' to='d.example'/>");
-    assert!(s[1].contains("type='error' id='x1'") && s[1].contains("service-unavailable"));
-    assert!(s[2].contains("type='result' id='d1'") && s[2].contains("urn:xmpp:ping"));
+    assert_eq!(s[0], "<iq xmlns=\"jabber:client\" type=\"result\" id=\"p1\" to=\"d.example\"/>");
+    assert!(s[1].contains("type=\"error\" id=\"x1\"") && s[1].contains("service-unavailable"));
+    assert!(s[2].contains("type=\"result\" id=\"d1\"") && s[2].contains("urn:xmpp:ping"));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::tunnel::Harness;
 const HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
 
 fn body(inner: &str) -> String {
-    format!("<body xmlns='{HTTPBIND}'>{inner}</body>")
+    format!("<body xmlns=\"{HTTPBIND}\">{inner}</body>")
 }
 
 impl Harness {
@@ -43,22 +43,22 @@ impl Harness {
         let creation = self.take_posts();
         assert_eq!(creation.len(), 1);
         let (rid, b) = &creation[0];
-        assert!(b.contains("to='d.example'") && b.contains("xmpp:version='1.0'") && b.contains("hold='1'"), "{b}");
+        assert!(b.contains("to=\"d.example\"") && b.contains("xmpp:version=\"1.0\"") && b.contains("hold=\"1\""), "{b}");
         self.answer(*rid, &format!(
             "<body xmlns='{HTTPBIND}' sid='SID' wait='60' requests='2' hold='1'>{}</body>", crate::tunnel::FEATURES_PLAIN));
         let auth = self.take_posts();
-        assert!(auth.iter().any(|(_, b)| b.contains("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>")), "{auth:?}");
+        assert!(auth.iter().any(|(_, b)| b.contains("<auth xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\" mechanism=\"PLAIN\">")), "{auth:?}");
         self.posts = auth.into_iter().map(|(r, b)| (self.conn.unwrap(), r, String::new(), b)).collect();
-        self.answer_last(&body("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"));
+        self.answer_last(&body("<success xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\"/>"));
         let restart = self.take_posts();
-        assert!(restart.iter().any(|(_, b)| b.contains("xmpp:restart='true'")), "{restart:?}");
+        assert!(restart.iter().any(|(_, b)| b.contains("xmpp:restart=\"true\"")), "{restart:?}");
         self.posts = restart.into_iter().map(|(r, b)| (self.conn.unwrap(), r, String::new(), b)).collect();
         self.answer_last(&body(features_bind));
         let bind = self.take_posts();
         let bind_id = bind.iter().find(|(_, b)| b.contains("<bind")).map(|_| "bind").unwrap();
         self.posts = bind.into_iter().map(|(r, b)| (self.conn.unwrap(), r, String::new(), b)).collect();
         self.answer_last(&body(&format!(
-            "<iq xmlns='jabber:client' type='result' id='{bind_id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+            "<iq xmlns=\"jabber:client\" type=\"result\" id=\"{bind_id}\"><bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\">\
              <jid>agent1@d.example/desk</jid></bind></iq>")));
     }
 }
@@ -76,8 +76,8 @@ fn type_12_bosh_logs_in_over_http_bind() {
     h.bosh_login();
     assert_eq!(statuses(&h.take_parent()), ["connecting", "connected"]);
     // Events arrive in a response body like any stanza.
-    h.answer_last(&body("<message xmlns='jabber:client' from='pubsub.d.example'><event xmlns='http://jabber.org/protocol/pubsub#event'>\
-                         <items node='/n'><item id='1'><notification xmlns='http://jabber.org/protocol/pubsub'>&lt;Update/&gt;</notification></item></items></event></message>"));
+    h.answer_last(&body("<message xmlns=\"jabber:client\" from=\"pubsub.d.example\"><event xmlns=\"http://jabber.org/protocol/pubsub#event\">\
+                         <items node=\"/n\"><item id=\"1\"><notification xmlns=\"http://jabber.org/protocol/pubsub\">&lt;Update/&gt;</notification></item></items></event></message>"));
     assert_eq!(h.take_parent(), ["0|/n<Update/>"]);
 }
 
@@ -89,8 +89,8 @@ fn disconnect_req_over_bosh_terminates_the_session() {
     h.take_parent();
     h.parent("11|");
     let p = h.take_posts();
-    let term = p.iter().find(|(_, b)| b.contains("type='terminate'")).expect("a terminate body");
-    assert!(term.1.contains("<presence xmlns='jabber:client' type='unavailable'/>"), "{term:?}");
+    let term = p.iter().find(|(_, b)| b.contains("type=\"terminate\"")).expect("a terminate body");
+    assert!(term.1.contains("<presence xmlns=\"jabber:client\" type=\"unavailable\"/>"), "{term:?}");
     h.posts = p.iter().map(|(r, b)| (h.conn.unwrap(), *r, String::new(), b.clone())).collect();
     h.answer_last(&body(""));
     assert_eq!(statuses(&h.take_parent()), ["unloading", "disconnecting", "disconnected"]);

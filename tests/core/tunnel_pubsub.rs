@@ -7,8 +7,8 @@ use crate::tunnel::{result, Harness, FEATURES_BIND, FEATURES_PLAIN};
 
 
 fn event(node: &str, items: &str) -> String {
-    format!("<message xmlns='jabber:client' from='pubsub.d.example' to='agent1@d.example/desk'>\
-             <event xmlns='http://jabber.org/protocol/pubsub#event'><items node='{node}'>{items}</items></event></message>")
+    format!("<message xmlns=\"jabber:client\" from=\"pubsub.d.example\" to=\"agent1@d.example/desk\">\
+             <event xmlns=\"http://jabber.org/protocol/pubsub#event\"><items node=\"{node}\">{items}</items></event></message>")
 }
 
 #[test]
@@ -18,8 +18,8 @@ fn subscribe_reply_and_byte_exact_events() {
     let sent = h.take_sent();
     assert_eq!(
         sent,
-        ["<iq xmlns='jabber:client' type='set' id='07070707-1' to='pubsub.d.example'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
-          <subscribe node='/finesse/api/User/1001001' jid='agent1@d.example/desk'/></pubsub></iq>"]
+        ["<iq xmlns=\"jabber:client\" type=\"set\" id=\"07070707-1\" to=\"pubsub.d.example\"><pubsub xmlns=\"http://jabber.org/protocol/pubsub\">\
+          <subscribe node=\"/finesse/api/User/1001001\" jid=\"agent1@d.example/desk\"/></pubsub></iq>"]
     );
     h.server("<iq xmlns='jabber:client' type='result' id='07070707-1' from='pubsub.d.example'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
               <subscription node='/finesse/api/User/1001001' jid='agent1@d.example/desk' subscription='subscribed'/></pubsub></iq>");
@@ -109,8 +109,8 @@ fn requests_when_not_connected_are_answered_at_once() {
     assert!(p[1].starts_with("8|/n|<ApiErrors>"));
     assert_eq!(
         p[2],
-        "14|<error type='wait'><recipient-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
-         <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>the tunnel is not connected</text></error>"
+        "14|<error type=\"wait\"><recipient-unavailable xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>\
+         <text xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\">the tunnel is not connected</text></error>"
     );
 }
 
@@ -136,7 +136,7 @@ fn requests_while_connecting_wait_for_connected_or_fail_with_it() {
     h.finish_login("desk");
     let p = h.take_parent();
     assert!(p.iter().any(|m| m == "4|connected"));
-    assert!(h.sent.last().unwrap().contains("<subscribe node='/early'"));
+    assert!(h.sent.last().unwrap().contains("<subscribe node=\"/early\""));
 }
 
 #[test]
@@ -158,7 +158,7 @@ fn unsubscribe_and_subscription_list() {
     h.take_parent();
     h.parent("8|/a");
     let id = h.last_id();
-    assert!(h.sent.last().unwrap().contains("<unsubscribe node='/a' jid='agent1@d.example/desk'/>"));
+    assert!(h.sent.last().unwrap().contains("<unsubscribe node=\"/a\" jid=\"agent1@d.example/desk\"/>"));
     h.server(&result(&id));
     assert_eq!(h.take_parent(), ["8|/a"]);
     h.parent("14|");
@@ -173,7 +173,7 @@ fn unsubscribe_and_subscription_list() {
     let id = h.last_id();
     h.server(&format!("<iq xmlns='jabber:client' type='error' id='{id}' from='pubsub.d.example'><error type='cancel'>\
                        <feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"));
-    assert_eq!(h.take_parent(), ["14|<error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"]);
+    assert_eq!(h.take_parent(), ["14|<error type=\"cancel\"><feature-not-implemented xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></error>"]);
 }
 
 #[test]
@@ -201,14 +201,14 @@ fn disconnect_req_unsubscribes_then_closes() {
     assert_eq!(h.take_parent(), ["4|unloading"]);
     let sent = h.take_sent();
     assert_eq!(sent.len(), 2);
-    assert!(sent[0].contains("<unsubscribe node='/a'"));
-    assert!(sent[1].contains("<unsubscribe node='/b'"));
+    assert!(sent[0].contains("<unsubscribe node=\"/a\""));
+    assert!(sent[1].contains("<unsubscribe node=\"/b\""));
     for s in &sent {
         let id = xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap().to_string();
         h.server(&result(&id));
     }
     assert_eq!(h.take_parent(), ["8|/a", "8|/b", "3|desk", "4|disconnecting"]);
-    assert_eq!(h.take_sent(), ["<presence xmlns='jabber:client' type='unavailable'/>", "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"]);
+    assert_eq!(h.take_sent(), ["<presence xmlns=\"jabber:client\" type=\"unavailable\"/>", "<close xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\"/>"]);
     h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>");
     assert_eq!(h.take_parent(), ["3|desk", "4|disconnected"]);
     assert_eq!(h.closed.len(), 1);
@@ -263,7 +263,7 @@ fn new_session_subscribes_again_before_connected() {
     h.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
                        <jid>agent1@d.example/desk2</jid></bind></iq>"));
     assert!(!h.take_parent().iter().any(|m| m == "4|connected"), "not before the re-subscription");
-    assert!(h.sent.last().unwrap().contains("<subscribe node='/a' jid='agent1@d.example/desk2'/>"));
+    assert!(h.sent.last().unwrap().contains("<subscribe node=\"/a\" jid=\"agent1@d.example/desk2\"/>"));
     let id = h.last_id();
     h.server(&result(&id));
     assert_eq!(h.take_parent(), ["3|desk2", "4|connected"]);
@@ -283,7 +283,7 @@ fn unload_unsubscribes_and_closes_at_once() {
     assert_eq!(p[0], "4|unloading");
     assert!(p[1].starts_with("7|/pending|<ApiErrors>"), "{p:?}");
     let s = h.take_sent();
-    assert!(s[0].contains("<unsubscribe node='/a'"));
+    assert!(s[0].contains("<unsubscribe node=\"/a\""));
     assert!(s[2].starts_with("<close"));
     assert_eq!(h.closed.len(), 1);
 }

@@ -41,7 +41,7 @@ fn the_subid_is_kept_and_used_to_unsubscribe() {
     h.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}' from='pubsub.d.example'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
                        <subscription node='/n' jid='agent1@d.example/desk' subid='abc' subscription='subscribed'/></pubsub></iq>"));
     h.parent("8|/n");
-    assert!(h.sent.last().unwrap().contains("<unsubscribe node='/n' jid='agent1@d.example/desk' subid='abc'/>"));
+    assert!(h.sent.last().unwrap().contains("<unsubscribe node=\"/n\" jid=\"agent1@d.example/desk\" subid=\"abc\"/>"));
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn old_resubscribes_do_not_hold_up_or_spoil_a_new_session() {
     h.take_parent();
     h.parent("3|other");
     h.finish_login("other");
-    let renew = h.take_sent().into_iter().rfind(|s| s.contains("<subscribe node='/n'")).unwrap();
+    let renew = h.take_sent().into_iter().rfind(|s| s.contains("<subscribe node=\"/n\"")).unwrap();
     h.server(&result(&ids(&[renew])[0]));
     let p = h.take_parent();
     let c = p.iter().position(|m| m == "4|connected").expect("connected at once, not after a timeout");
@@ -90,7 +90,7 @@ fn old_resubscribes_do_not_hold_up_or_spoil_a_new_session() {
     h.advance(20_000);
     assert!(h.take_parent().is_empty(), "no late timeout drops /n");
     h.parent("11|");
-    assert!(h.sent.iter().any(|s| s.contains("<unsubscribe node='/n'")), "still known, so unsubscribed");
+    assert!(h.sent.iter().any(|s| s.contains("<unsubscribe node=\"/n\"")), "still known, so unsubscribed");
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn a_server_ping_during_binding_is_answered() {
     h.server(crate::tunnel::FEATURES_BIND);
     h.take_sent();
     h.server("<iq xmlns='jabber:client' type='get' id='p9' from='d.example'><ping xmlns='urn:xmpp:ping'/></iq>");
-    assert_eq!(h.take_sent(), ["<iq xmlns='jabber:client' type='result' id='p9' to='d.example'/>"]);
+    assert_eq!(h.take_sent(), ["<iq xmlns=\"jabber:client\" type=\"result\" id=\"p9\" to=\"d.example\"/>"]);
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn unsubscribe_while_disconnected_is_not_undone_by_the_next_session() {
     h.finish_login("desk");
     let sent = h.take_sent();
     assert!(!sent.iter().any(|s| s.contains("<subscribe")), "not renewed: {sent:?}");
-    assert!(sent.iter().any(|s| s.contains("<unsubscribe node='/n'")), "and cleaned up at the server");
+    assert!(sent.iter().any(|s| s.contains("<unsubscribe node=\"/n\"")), "and cleaned up at the server");
     assert!(h.take_parent().contains(&"4|connected".to_string()), "without waiting for the clean-up");
 }
 
@@ -181,13 +181,13 @@ fn a_failed_final_unsubscribe_is_answered_and_retried_next_session() {
     h.parent("2|secret");
     h.take_sent();
     h.finish_login("desk");
-    assert!(h.take_sent().iter().any(|s| s.contains("<unsubscribe node='/n'")));
+    assert!(h.take_sent().iter().any(|s| s.contains("<unsubscribe node=\"/n\"")));
 }
 
 #[test]
 fn we_answer_the_servers_close_with_ours() {
     let mut h = Harness::connected();
     h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>");
-    assert_eq!(h.take_sent(), ["<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"]);
+    assert_eq!(h.take_sent(), ["<close xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\"/>"]);
     assert_eq!(h.closed.len(), 1);
 }

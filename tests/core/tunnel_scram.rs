@@ -18,7 +18,7 @@ fn payload(xml: &str) -> String {
 }
 
 fn sasl(name: &str, text: &str) -> String {
-    format!("<{name} xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</{name}>", base64::encode(text.as_bytes()))
+    format!("<{name} xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\">{}</{name}>", base64::encode(text.as_bytes()))
 }
 
 /// A tunnel that derives elsewhere, up to the server-first-message; returns

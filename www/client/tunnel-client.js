@@ -23,7 +23,9 @@ export class TunnelError extends Error {
 const errorOf = (xml) => {
   const type = /<ErrorType>([^<]*)<\/ErrorType>/.exec(xml);
   const msg = /<ErrorMessage>([^<]*)<\/ErrorMessage>/.exec(xml);
-  const cond = /<([a-z-]+) xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/.exec(xml);
+  // (Either quote: the tunnel writes double quotes since its XML writer is
+  // quick-xml's; earlier builds wrote single ones.)
+  const cond = /<([a-z-]+) xmlns=["']urn:ietf:params:xml:ns:xmpp-stanzas["']/.exec(xml);
   const condition = (type && type[1]) || (cond && cond[1]) || "undefined-condition";
   return new TunnelError((msg && msg[1]) || condition, condition, xml);
 };

@@ -1,0 +1,48 @@
+//! The extension channel's messages (spec §4.3, types from 100): JSON
+//! payloads, written with serde_json.
+
+use crate::prelude::*;
+use super::types::{EXT_GAP, EXT_HELLO};
+use serde::Serialize;
+
+/// Extension 100, right after `4|loaded`: the protocol version and what
+/// this tunnel supports.
+pub fn hello() -> String {
+    #[derive(Serialize)]
+    struct Hello {
+        protocol: u32,
+        extensions: &'static [&'static str],
+    }
+    message(EXT_HELLO, &Hello { protocol: 1, extensions: &["gap"] })
+}
+
+/// Extension 101: events may have been missed (a new session replaced a
+/// lost one); the parent should refresh what it shows.
+pub fn gap(reason: &str) -> String {
+    #[derive(Serialize)]
+    struct Gap<'a> {
+        gap: bool,
+        reason: &'a str,
+    }
+    message(EXT_GAP, &Gap { gap: true, reason })
+}
+
+/// `type|` and the payload as JSON.
+pub fn message(ty: u16, payload: &impl Serialize) -> String {
+    let mut s = String::new();
+    super::push_type(&mut s, ty);
+    // Our payloads have string keys only, which serde_json always writes.
+    s.push_str(&serde_json::to_string(payload).unwrap_or_default());
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads() {
+        assert_eq!(hello(), r#"100|{"protocol":1,"extensions":["gap"]}"#);
+        assert_eq!(gap("a \"quoted\"\nreason"), r#"101|{"gap":true,"reason":"a \"quoted\"\nreason"}"#);
+    }
+}
