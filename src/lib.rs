@@ -10,6 +10,7 @@ mod prelude;
 pub mod protocol;
 pub mod transport;
 pub mod tunnel;
+pub mod unicode;
 pub mod xml;
 pub mod xmpp;
 #[cfg(all(target_arch = "wasm32", feature = "shell"))]

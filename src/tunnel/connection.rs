@@ -11,6 +11,7 @@ use crate::transport::bosh::Bosh;
 use crate::transport::websocket::{self, Frame};
 use crate::xml::Element;
 use crate::xmpp::jid;
+use crate::xmpp::sasl::SaslError;
 use crate::xmpp::session::{Login, Session, SessionError, SessionOut, Step};
 
 impl Tunnel {
@@ -48,6 +49,7 @@ impl Tunnel {
             allow_plain: url.starts_with("wss:") || url.starts_with("https:") || self.cfg.allow_insecure_plain,
             nonce: random.to_vec(),
             derive_elsewhere: self.derive_elsewhere,
+            nfkc: self.unicode.nfkc,
         };
         let link = match transport {
             Transport::WebSocket => Link::WebSocket { open: false, close_sent: false },
@@ -457,8 +459,16 @@ fn ping(id: &str, to: &str) -> String {
 fn describe(e: &SessionError) -> String {
     match e {
         SessionError::NoMechanism => "the server offers no SASL mechanism this tunnel may use".into(),
-        SessionError::Sasl(crate::xmpp::sasl::SaslError::DerivationFailed) => {
+        SessionError::Sasl(SaslError::DerivationFailed) => {
             "the page could not compute SCRAM's proof (WebCrypto failed or is missing, and scram.wasm did not load)".into()
+        }
+        SessionError::Sasl(SaslError::ProhibitedPasswordChar) => {
+            "the password holds characters SASLprep (RFC 4013) prohibits: SCRAM cannot use it".into()
+        }
+        SessionError::Sasl(SaslError::EmptyPassword) => "the password is empty".into(),
+        SessionError::Sasl(SaslError::InvalidUsername) => "the ID cannot be a SASL user name".into(),
+        SessionError::Sasl(SaslError::NoNormalization) => {
+            "the password needs Unicode normalization (SASLprep's NFKC), which this build does not have".into()
         }
         SessionError::Sasl(_) => "SASL authentication failed on our side (bad server data or signature)".into(),
         SessionError::AuthFailed(c) => ["authentication failed: ", c].concat(),

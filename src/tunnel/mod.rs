@@ -157,6 +157,8 @@ pub struct Tunnel {
     entropy: Entropy,
     /// The shell derives SCRAM's salted password (`Output::Derive`).
     derive_elsewhere: bool,
+    /// NFKC and lower-casing: the build's own, or the shell's.
+    unicode: crate::unicode::Unicode,
 }
 
 impl Tunnel {
@@ -192,6 +194,7 @@ impl Tunnel {
             out: Vec::new(),
             entropy,
             derive_elsewhere: false,
+            unicode: crate::unicode::Unicode::native(),
         }
     }
 
@@ -200,6 +203,12 @@ impl Tunnel {
     /// ours in V8's first tier on a fresh page); otherwise it runs here.
     pub fn derive_elsewhere(&mut self) {
         self.derive_elsewhere = true;
+    }
+
+    /// NFKC (SASLprep of SCRAM passwords) and lower-casing (the agent ID)
+    /// from the shell: the browser's, where this build has no tables.
+    pub fn use_unicode(&mut self, unicode: crate::unicode::Unicode) {
+        self.unicode = unicode;
     }
 
     pub fn config(&self) -> &Config {

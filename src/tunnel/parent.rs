@@ -14,10 +14,9 @@ impl Tunnel {
         };
         match msg {
             ParentMessage::Id(v) => {
-                // The legacy tunnel lower-cased the ID; parents rely on it. ASCII
-                // only: Unicode case tables would cost 18 KB of wasm, and the
-                // server case-folds localparts itself (RFC 7622).
-                self.settings.id = Some(v.to_ascii_lowercase());
+                // The legacy tunnel lower-cased the ID (JavaScript's
+                // toLowerCase, all of Unicode); parents rely on it.
+                self.settings.id = Some((self.unicode.lowercase)(v));
                 self.credentials_changed(now);
             }
             ParentMessage::Password(v) => {
@@ -29,7 +28,7 @@ impl Tunnel {
                 self.credentials_changed(now);
             }
             ParentMessage::ConnectReq(info) => {
-                self.settings.id = Some(info.id.to_ascii_lowercase());
+                self.settings.id = Some((self.unicode.lowercase)(&info.id));
                 self.settings.password = Some(info.password);
                 self.settings.domain = Some(info.domain.trim_ascii().to_ascii_lowercase());
                 if let Some(t) = info.transport {

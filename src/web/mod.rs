@@ -77,8 +77,10 @@ pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>) {
         }
     });
     let mut tunnel = Tunnel::new(cfg, problems, &page_url, entropy);
-    // The module has no hashes: the page computes SCRAM's keys and proof.
+    // The module has no hashes: the page computes SCRAM's keys and proof;
+    // nor Unicode's normalization tables: SASLprep's NFKC is the browser's.
     tunnel.derive_elsewhere();
+    tunnel.use_unicode(crate::unicode::Unicode { nfkc: Some(browser_nfkc), lowercase: browser_lowercase });
     let shell = Rc::new_cyclic(|weak: &Weak<RefCell<Shell>>| {
         let on_timer = weak.clone();
         RefCell::new(Shell {
@@ -105,6 +107,17 @@ pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>) {
     with(&shell, |s, now| s.tunnel.start(now));
     timer::upgrade_later(Rc::downgrade(&shell));
     SHELL.with(|s| *s.borrow_mut() = Some(shell));
+}
+
+/// NFKC by the browser (`String.prototype.normalize`).
+pub(crate) fn browser_nfkc(s: &str) -> String {
+    js_sys::JsString::from(s).normalize("NFKC").into()
+}
+
+/// Lower-casing by the browser (`String.prototype.toLowerCase`): what the
+/// legacy tunnel did to the ID.
+pub(crate) fn browser_lowercase(s: &str) -> String {
+    js_sys::JsString::from(s).to_lower_case().into()
 }
 
 fn unload_listener(window: &web_sys::Window, shell: &ShellRef) -> EventListener {

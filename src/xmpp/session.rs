@@ -89,6 +89,8 @@ pub struct Login {
     /// which has WebCrypto; otherwise they are computed here (always left to
     /// the caller in a build without the hashes).
     pub derive_elsewhere: bool,
+    /// Unicode NFKC, for SASLprep of a SCRAM password (`sasl::Nfkc`).
+    pub nfkc: Option<crate::xmpp::sasl::Nfkc>,
 }
 
 pub struct Session {
@@ -321,7 +323,7 @@ impl Session {
         }
         let mech = mech.ok_or(SessionError::NoMechanism)?;
         let secret = Secret::Password(&self.login.password);
-        let mut client = SaslClient::new(mech, &self.login.user, secret, &self.login.nonce)
+        let mut client = SaslClient::with_normalizer(mech, &self.login.user, secret, &self.login.nonce, self.login.nfkc)
             .map_err(SessionError::Sasl)?;
         let initial = client.initial_response().map_err(SessionError::Sasl)?;
         self.out.push(SessionOut::Send(sasl_element("auth", Some(mech.name()), &initial)));

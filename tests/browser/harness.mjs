@@ -24,9 +24,38 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }
 
+/**
+ * agent9's password as a keyboard or an IME may type it, in two forms that
+ * SASLprep (RFC 4013, NFKC included) makes one: full-width letters and
+ * digits with a decomposed accent, and plain ASCII with a composed one. It
+ * is registered in the first form.
+ */
+export const UNICODE_PASSWORDS = ["Ｐａｓｓ-Zoe\u0301-１２", "Pass-Zo\u00e9-12"];
+
 export const USERS = ["agent1", "agent2", "agent3", "agent4", "agent5", "agent6", "agent7", "agent8"]
   .map((user) => ({ user, password: `${user}-pw` }))
-  .concat([{ user: "publisher", password: "publisher-pw" }]);
+  .concat([{ user: "agent9", password: UNICODE_PASSWORDS[0] }, { user: "publisher", password: "publisher-pw" }]);
+
+/**
+ * Logs agent9 in with each form of its password (each in a fresh
+ * context), and with a password that only looks alike; returns what the
+ * parent received each time.
+ */
+export async function loginWithUnicodePasswords(env) {
+  const results = [];
+  for (const password of [...UNICODE_PASSWORDS, "Pass-Zoe-12"]) {
+    const context = await env.browser.newContext();
+    try {
+      const page = await openParent(context, env.stack);
+      await page.evaluate(([d, p]) => window.send("3|nfkc", "1|agent9", `5|${d}`, `2|${p}`), [env.stack.server.domain, password]);
+      await waitMessage(page, /^4\|(connected|unauthorized)$/);
+      results.push(await received(page));
+    } finally {
+      await context.close();
+    }
+  }
+  return results;
+}
 
 /**
  * Starts the parent-page server and an XMPP server whose tunnel config allows

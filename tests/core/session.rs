@@ -4,8 +4,8 @@
 use xmpp_tunnel::xml::{parse, Element, Limits};
 use xmpp_tunnel::xmpp::sasl::{base64, SaslError};
 use xmpp_tunnel::xmpp::session::{Login, Session, SessionError, SessionOut, Step};
-use hmac::{Hmac, Mac};
-use sha1::{Digest, Sha1};
+use hmac_ref::{Hmac, Mac};
+use sha1_ref::{Digest, Sha1};
 
 /// A parsed element that outlives the statement (a test may keep what the
 /// session returns about it).
@@ -14,7 +14,7 @@ fn el(s: &str) -> Element<'static> {
 }
 
 fn login(allow_plain: bool) -> Login {
-    Login { domain: "d".into(), user: "user".into(), password: "pencil".into(), allow_plain, nonce: vec![7; 18], derive_elsewhere: false }
+    Login { domain: "d".into(), user: "user".into(), password: "pencil".into(), allow_plain, nonce: vec![7; 18], derive_elsewhere: false, nfkc: xmpp_tunnel::xmpp::sasl::native_nfkc() }
 }
 
 fn outputs(s: &mut Session) -> Vec<SessionOut> {

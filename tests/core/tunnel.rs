@@ -3,6 +3,7 @@
 
 use xmpp_tunnel::config::Config;
 use xmpp_tunnel::tunnel::{Millis, Output, Tunnel};
+use xmpp_tunnel::xmpp::sasl::base64;
 
 const PAGE: &str = "http://localhost:7071/tunnel/";
 pub const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
@@ -204,6 +205,23 @@ fn loaded_then_hello() {
     let p = h.take_parent();
     assert_eq!(p.len(), 3);
     assert!(p[2].starts_with("13|no allowedOrigins configured"), "{p:?}");
+}
+
+/// The ID is lower-cased as the legacy tunnel did, with JavaScript's
+/// toLowerCase: all of Unicode, not just ASCII (the browser test compares
+/// the two over every code point).
+#[test]
+fn the_id_is_lower_cased_in_all_of_unicode() {
+    for (id, user) in [("Agent1", "agent1"), ("ÅSA.ÖBERG", "åsa.öberg"), ("ΣΟΦΙΑΣ", "σοφιας"), ("ＡＧＥＮＴ", "ａｇｅｎｔ")] {
+        let mut h = Harness::new();
+        h.send_all(&[&format!("1|{id}"), "5|d.example", "2|secret"]);
+        h.opened();
+        h.server(OPEN);
+        h.server(FEATURES_PLAIN);
+        let auth = h.take_sent().into_iter().find(|s| s.starts_with("<auth")).expect("auth");
+        let plain = base64::decode(auth.split('>').nth(1).and_then(|t| t.split('<').next()).unwrap()).unwrap();
+        assert_eq!(plain, format!("\0{user}\0secret").into_bytes(), "{id}");
+    }
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod hash;
 mod plain;
 mod saslprep;
 mod scram;
+pub use saslprep::{native_nfkc, Nfkc};
 pub use scram::Derivation;
 
 use core::fmt;
@@ -113,6 +114,9 @@ pub enum SaslError {
     ProhibitedPasswordChar,
     /// The password is empty (after SASLprep for SCRAM).
     EmptyPassword,
+    /// The password needs Unicode normalization (SASLprep's NFKC) and this
+    /// build was given none.
+    NoNormalization,
     /// The username is empty or contains NUL.
     InvalidUsername,
     /// Fewer than [`MIN_NONCE_BYTES`] random bytes were supplied.
@@ -237,36 +241,55 @@ impl SaslClient {
     /// `nonce_bytes`: random bytes supplied by the caller (at least [`MIN_NONCE_BYTES`]
     /// for SCRAM, ignored for PLAIN); they are base64-encoded into the printable nonce.
     /// No authzid is ever sent (gs2 header "n,,"). The username is SCRAM-escaped only.
+    /// SCRAM passwords are SASLprep'ed with this build's own NFKC ([`native_nfkc`]).
     pub fn new(
         mechanism: Mechanism,
         username: &str,
         secret: Secret<'_>,
         nonce_bytes: &[u8],
     ) -> Result<SaslClient, SaslError> {
+        SaslClient::with_normalizer(mechanism, username, secret, nonce_bytes, native_nfkc())
+    }
+
+    /// `new`, with the NFKC to SASLprep a SCRAM password with (none: a
+    /// password that needs normalization fails with `NoNormalization`).
+    pub fn with_normalizer(
+        mechanism: Mechanism,
+        username: &str,
+        secret: Secret<'_>,
+        nonce_bytes: &[u8],
+        nfkc: Option<Nfkc>,
+    ) -> Result<SaslClient, SaslError> {
         if mechanism.hash().is_some() {
             if nonce_bytes.len() < MIN_NONCE_BYTES {
                 return Err(SaslError::NonceTooShort);
             }
-            return SaslClient::with_nonce(
-                mechanism,
-                username,
-                secret,
-                &base64::encode(nonce_bytes),
-            );
+            return SaslClient::start(mechanism, username, secret, &base64::encode(nonce_bytes), nfkc);
         }
-        SaslClient::with_nonce(mechanism, username, secret, "")
+        SaslClient::start(mechanism, username, secret, "", nfkc)
     }
 
     /// Like `new` but with the already-encoded client nonce (deterministic tests).
+    #[cfg(test)]
     pub(crate) fn with_nonce(
         mechanism: Mechanism,
         username: &str,
         secret: Secret<'_>,
         nonce: &str,
     ) -> Result<SaslClient, SaslError> {
+        SaslClient::start(mechanism, username, secret, nonce, native_nfkc())
+    }
+
+    fn start(
+        mechanism: Mechanism,
+        username: &str,
+        secret: Secret<'_>,
+        nonce: &str,
+        nfkc: Option<Nfkc>,
+    ) -> Result<SaslClient, SaslError> {
         let state = match (mechanism.hash(), secret) {
             (Some(hash), secret) => State::ScramStart(scram::ClientFirst::new(
-                mechanism, hash, username, secret, nonce,
+                mechanism, hash, username, secret, nonce, nfkc,
             )?),
             (None, Secret::Password(pw)) => State::PlainStart(plain::message(username, pw)?),
             (None, Secret::Keys(_)) => return Err(SaslError::KeysMismatch),

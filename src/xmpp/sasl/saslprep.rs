@@ -1,176 +1,172 @@
-//! SASLprep (RFC 4013) of SCRAM passwords, minus Unicode normalisation.
+//! SASLprep (RFC 4013) of SCRAM passwords, complete: mapping (B.1 to
+//! nothing, C.1.2 to a space), NFKC, prohibited output (C.1.2–C.9) and the
+//! bidi rule (RFC 3454 §6), with the `stringprep` crate's tables. NFKC is
+//! the caller's (`Nfkc`, see `crate::unicode`).
 //!
-//! LIMITATION: NFKC (RFC 4013 §2.2) is NOT performed, and unassigned code points
-//! (RFC 3454 A.1) are not checked: both need large Unicode tables that would blow the
-//! wasm size budget. ASCII passwords (the normal case) are unaffected. A password whose
-//! NFKC form differs (e.g. ligatures, full-width or decomposed letters) will simply
-//! fail to authenticate against a server that normalises; it is never a security issue.
-//! The bidi rule (RFC 3454 §6) is approximated so that we only reject strings that
-//! are certainly invalid; anything we let through is left for the server to judge.
+//! Unassigned code points (RFC 3454 A.1) are let through, as for a query:
+//! RFC 5802 asks for the stored-string profile, but servers prepare a
+//! password with unassigned characters allowed (Prosody's SASLprep, ICU's,
+//! keeps an emoji), so refusing them here would only make such a password
+//! unusable. The server still has the last word.
 
 use crate::prelude::*;
 use super::SaslError;
+use stringprep::tables as t;
 
-/// Map, then check prohibited output and the (approximated) bidi rule.
-pub(crate) fn saslprep(input: &str) -> Result<String, SaslError> {
-    // Fast path: printable ASCII maps to itself and prohibits nothing.
+/// Unicode normalization form KC.
+pub type Nfkc = crate::unicode::Transform;
+
+/// NFKC as this build has it natively (`crate::unicode`).
+pub fn native_nfkc() -> Option<Nfkc> {
+    crate::unicode::Unicode::native().nfkc
+}
+
+/// The prepared password: mapped, normalized, checked.
+pub(crate) fn saslprep(input: &str, nfkc: Option<Nfkc>) -> Result<String, SaslError> {
+    // Printable ASCII maps to itself, is its own NFKC, and prohibits nothing.
     if input.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Ok(input.to_owned());
     }
-    let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        // B.1 first: U+200B is in both B.1 and C.1.2; removing it is the common reading.
-        if maps_to_nothing(c) {
-            continue;
-        }
-        let c = if is_non_ascii_space(c) { ' ' } else { c };
-        if is_prohibited(c as u32) {
-            return Err(SaslError::ProhibitedPasswordChar);
-        }
-        out.push(c);
-    }
-    check_bidi(&out)?;
-    Ok(out)
-}
-
-/// RFC 3454 B.1 "commonly mapped to nothing".
-fn maps_to_nothing(c: char) -> bool {
-    matches!(c as u32,
-        0x00AD | 0x034F | 0x1806 | 0x180B..=0x180D | 0x200B..=0x200D | 0x2060
-        | 0xFE00..=0xFE0F | 0xFEFF)
-}
-
-/// RFC 3454 C.1.2 non-ASCII space characters.
-fn is_non_ascii_space(c: char) -> bool {
-    matches!(
-        c as u32,
-        0x00A0 | 0x1680 | 0x2000..=0x200B | 0x202F | 0x205F | 0x3000
-    )
-}
-
-/// RFC 3454 C.2.1, C.2.2, C.3, C.4, C.6, C.7, C.8, C.9 (C.5 surrogates cannot occur in
-/// a Rust `str`; C.1.2 was mapped away above).
-fn is_prohibited(c: u32) -> bool {
-    // Every plane's last two code points are non-characters (C.4).
-    if c & 0xFFFE == 0xFFFE {
-        return true;
-    }
-    matches!(c,
-        // C.2.1 / C.2.2 control characters
-        0x0000..=0x001F | 0x007F..=0x009F | 0x06DD | 0x070F | 0x180E | 0x200C | 0x200D
-        | 0x2028 | 0x2029 | 0x2060..=0x2063 | 0xFEFF | 0x1D173..=0x1D17A
-        // C.3 private use
-        | 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD
-        // C.4 non-characters (rest)
-        | 0xFDD0..=0xFDEF
-        // C.6 inappropriate for plain text (includes C.2.2's FFF9-FFFC)
-        | 0xFFF9..=0xFFFD
-        // C.7 inappropriate for canonical representation
-        | 0x2FF0..=0x2FFB
-        // C.8 change display properties / deprecated (includes C.2.2's 206A-206F)
-        | 0x0340 | 0x0341 | 0x200E | 0x200F | 0x202A..=0x202E | 0x206A..=0x206F
-        // C.9 tagging characters
-        | 0xE0001 | 0xE0020..=0xE007F)
-}
-
-/// Letters that are certainly RandALCat (RFC 3454 D.1): Hebrew and Arabic letters.
-fn surely_randal(c: char) -> bool {
-    matches!(c as u32, 0x05D0..=0x05EA | 0x05F0..=0x05F4 | 0x0621..=0x063A | 0x0641..=0x064A)
-}
-
-/// A superset of RandALCat: the right-to-left blocks.
-fn maybe_randal(c: char) -> bool {
-    matches!(c as u32,
-        0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF | 0x1E800..=0x1EFFF)
-}
-
-/// RFC 3454 §6 with cheap tables: the rule is only enforced when the outcome is
-/// certain (a sure RandAL char together with an ASCII letter, which is LCat, or with
-/// an end that cannot be RandAL), so a valid password is never rejected.
-fn check_bidi(s: &str) -> Result<(), SaslError> {
-    if !s.chars().any(surely_randal) {
-        return Ok(());
-    }
-    let ends_ok = s.chars().next().is_some_and(maybe_randal)
-        && s.chars().next_back().is_some_and(maybe_randal);
-    if !ends_ok || s.bytes().any(|b| b.is_ascii_alphabetic()) {
+    // 2.1 Mapping. U+200B is in both tables: a space first, as Prosody's
+    // SASLprep (ICU's) and the stringprep crate have it.
+    let mapped: String = input
+        .chars()
+        .map(|c| if t::non_ascii_space_character(c) { ' ' } else { c })
+        .filter(|&c| !t::commonly_mapped_to_nothing(c))
+        .collect();
+    // 2.2 Normalization (ASCII is already in NFKC).
+    let normalized = if mapped.is_ascii() {
+        mapped
+    } else {
+        nfkc.ok_or(SaslError::NoNormalization)?(&mapped)
+    };
+    // 2.3 Prohibited output.
+    if normalized.chars().any(prohibited) {
         return Err(SaslError::ProhibitedPasswordChar);
     }
-    Ok(())
+    // 2.4 Bidirectional characters.
+    if bidi_violation(&normalized) {
+        return Err(SaslError::ProhibitedPasswordChar);
+    }
+    Ok(normalized)
 }
 
-#[cfg(test)]
+/// RFC 4013 §2.3: C.1.2, C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.7, C.8, C.9.
+fn prohibited(c: char) -> bool {
+    t::non_ascii_space_character(c)
+        || t::ascii_control_character(c)
+        || t::non_ascii_control_character(c)
+        || t::private_use(c)
+        || t::non_character_code_point(c)
+        || t::surrogate_code(c)
+        || t::inappropriate_for_plain_text(c)
+        || t::inappropriate_for_canonical_representation(c)
+        || t::change_display_properties_or_deprecated(c)
+        || t::tagging_character(c)
+}
+
+/// RFC 3454 §6: with any RandALCat character, no LCat character, and a
+/// RandALCat character first and last.
+fn bidi_violation(s: &str) -> bool {
+    if !s.chars().any(t::bidi_r_or_al) {
+        return false;
+    }
+    let ends = s.chars().next().is_some_and(t::bidi_r_or_al) && s.chars().next_back().is_some_and(t::bidi_r_or_al);
+    s.chars().any(t::bidi_l) || !ends
+}
+
+#[cfg(all(test, feature = "unicode"))]
 mod tests {
     use super::*;
 
+    fn prep(s: &str) -> Result<String, SaslError> {
+        saslprep(s, native_nfkc())
+    }
+
     #[test]
     fn ascii_unchanged() {
-        for s in [
-            "pencil",
-            "p a s s",
-            "!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~",
-            "",
-        ] {
-            assert_eq!(saslprep(s).unwrap(), s);
+        for s in ["pencil", "p a s s", "!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~", ""] {
+            assert_eq!(prep(s).unwrap(), s);
         }
     }
 
-    // The examples of RFC 4013 §3 that do not depend on NFKC.
+    /// RFC 4013 §3's examples, all of them.
     #[test]
     fn rfc4013_examples() {
-        assert_eq!(saslprep("I\u{AD}X").unwrap(), "IX");
-        assert_eq!(saslprep("user").unwrap(), "user");
-        assert_eq!(saslprep("USER").unwrap(), "USER");
-        assert_eq!(saslprep("\u{7}"), Err(SaslError::ProhibitedPasswordChar));
-        assert_eq!(saslprep("\u{627}1"), Err(SaslError::ProhibitedPasswordChar));
+        assert_eq!(prep("I\u{AD}X").unwrap(), "IX", "soft hyphen mapped to nothing");
+        assert_eq!(prep("user").unwrap(), "user");
+        assert_eq!(prep("USER").unwrap(), "USER", "case preserved");
+        assert_eq!(prep("\u{AA}").unwrap(), "a", "output is NFKC, input in ISO 8859-1");
+        assert_eq!(prep("\u{2168}").unwrap(), "IX", "output is NFKC, will match the 2nd example");
+        assert_eq!(prep("\u{7}"), Err(SaslError::ProhibitedPasswordChar));
+        assert_eq!(prep("\u{627}1"), Err(SaslError::ProhibitedPasswordChar), "bidi check");
+    }
+
+    #[test]
+    fn normalization() {
+        // Full-width letters and digits, composed and decomposed accents,
+        // ligatures: what a keyboard or an IME may produce.
+        assert_eq!(prep("\u{FF50}\u{FF41}\u{FF53}\u{FF53}\u{FF11}\u{FF12}").unwrap(), "pass12");
+        assert_eq!(prep("Zoe\u{301}").unwrap(), "Zo\u{E9}");
+        assert_eq!(prep("Zo\u{E9}").unwrap(), "Zo\u{E9}");
+        assert_eq!(prep("\u{FB01}x").unwrap(), "fix");
+        // Without a normalizer, a password that needs one is refused rather
+        // than sent unnormalized; ASCII needs none.
+        assert_eq!(saslprep("Zoe\u{301}", None), Err(SaslError::NoNormalization));
+        assert_eq!(saslprep("pass\u{A0}word", None).unwrap(), "pass word");
     }
 
     #[test]
     fn mapping() {
-        assert_eq!(saslprep("a\u{A0}b").unwrap(), "a b");
-        assert_eq!(saslprep("a\u{3000}b\u{2003}").unwrap(), "a b ");
-        assert_eq!(
-            saslprep("\u{AD}pass\u{200B}\u{FE0F}word\u{FEFF}").unwrap(),
-            "password"
-        );
-        assert_eq!(saslprep("\u{AD}").unwrap(), "");
-        assert_eq!(saslprep("pässwörd").unwrap(), "pässwörd");
+        assert_eq!(prep("a\u{A0}b").unwrap(), "a b");
+        assert_eq!(prep("a\u{3000}b\u{2003}").unwrap(), "a b ");
+        assert_eq!(prep("\u{AD}pass\u{FE0F}word\u{FEFF}").unwrap(), "password");
+        // U+200B is a space (C.1.2) before it is nothing (B.1), as Prosody
+        // (ICU) prepares it: "a b".
+        assert_eq!(prep("a\u{200B}b").unwrap(), "a b");
+        // Unassigned in Unicode 3.2, and let through as Prosody does.
+        assert_eq!(prep("\u{1F600}").unwrap(), "\u{1F600}");
+        assert_eq!(prep("\u{AD}").unwrap(), "");
+        assert_eq!(prep("pässwörd").unwrap(), "pässwörd");
     }
 
     #[test]
     fn prohibited() {
         for s in [
-            "a\u{0}b",
-            "tab\t",
-            "del\u{7F}",
-            "\u{85}",
-            "\u{2028}",
-            "\u{E000}",
-            "\u{10FFFD}",
-            "\u{FDD0}",
-            "\u{FFFF}",
-            "\u{1FFFE}",
-            "\u{FFFD}",
-            "\u{2FF0}",
-            "\u{200E}",
-            "\u{202E}",
-            "\u{E0001}",
-            "\u{E0041}",
-            "x\u{1D173}",
+            "a\u{0}b", "tab\t", "del\u{7F}", "\u{85}", "\u{2028}", "\u{E000}", "\u{10FFFD}", "\u{FDD0}", "\u{FFFF}",
+            "\u{1FFFE}", "\u{FFFD}", "\u{2FF0}", "\u{200E}", "\u{202E}", "\u{E0001}", "\u{E0041}", "x\u{1D173}",
         ] {
-            assert_eq!(saslprep(s), Err(SaslError::ProhibitedPasswordChar), "{s:?}");
+            assert_eq!(prep(s), Err(SaslError::ProhibitedPasswordChar), "{s:?}");
         }
     }
 
     #[test]
     fn bidi() {
         // Pure RTL, and RTL with digits inside, are fine.
-        assert_eq!(saslprep("\u{5D0}\u{5D1}").unwrap(), "\u{5D0}\u{5D1}");
-        assert!(saslprep("\u{627}1\u{628}").is_ok());
+        assert_eq!(prep("\u{5D0}\u{5D1}").unwrap(), "\u{5D0}\u{5D1}");
+        assert!(prep("\u{627}1\u{628}").is_ok());
         // Mixing with LTR letters, or starting/ending with a non-RTL char, is not.
-        assert!(saslprep("\u{5D0}a\u{5D1}").is_err());
-        assert!(saslprep("1\u{627}").is_err());
-        // No sure RandAL char: left to the server.
-        assert!(saslprep("abc\u{5B0}").is_ok());
+        assert!(prep("\u{5D0}a\u{5D1}").is_err());
+        assert!(prep("1\u{627}").is_err());
+        // No RandAL character: nothing to check.
+        assert!(prep("abc\u{5B0}").is_ok());
+        // LCat beyond ASCII counts too (the old approximation missed it).
+        assert!(prep("\u{5D0}\u{E9}\u{5D1}").is_err());
+    }
+
+    /// The stringprep crate's own SASLprep agrees wherever it does not
+    /// refuse an unassigned code point (which we let through, see above).
+    #[test]
+    fn agrees_with_the_stringprep_crate() {
+        let mut samples: Vec<String> = (0x20u32..0x3000).chain(0xF900..0x10000).chain(0x1D400..0x1D800)
+            .filter_map(char::from_u32).map(|c| format!("a{c}b")).collect();
+        samples.extend(["\u{5D0}\u{5D1}", "\u{627}1\u{628}", "1\u{627}", "\u{FF21}\u{FF22}", "\u{2168}x"].map(String::from));
+        for s in &samples {
+            match stringprep::saslprep(s) {
+                Ok(theirs) => assert_eq!(prep(s).as_deref(), Ok(&*theirs), "{s:?}"),
+                Err(_) if s.chars().any(t::unassigned_code_point) => {}
+                Err(_) => assert!(prep(s).is_err(), "{s:?}: stringprep refuses it, we took {:?}", prep(s)),
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 use crate::prelude::*;
 use super::base64;
 use super::hash::HashAlg;
-use super::saslprep::saslprep;
+use super::saslprep::{saslprep, Nfkc};
 use super::{Mechanism, SaslError, ScramKeys, Secret, MAX_ITERATIONS};
 
 /// gs2 header "n,," (no channel binding, no authzid), base64-encoded for "c=".
@@ -40,13 +40,14 @@ impl ClientFirst {
         username: &str,
         secret: Secret<'_>,
         nonce: &str,
+        nfkc: Option<Nfkc>,
     ) -> Result<ClientFirst, SaslError> {
         if nonce.is_empty() || !nonce.bytes().all(is_nonce_byte) {
             return Err(SaslError::InvalidNonce);
         }
         let credential = match secret {
             Secret::Password(pw) => {
-                let pw = saslprep(pw)?;
+                let pw = saslprep(pw, nfkc)?;
                 if pw.is_empty() {
                     return Err(SaslError::EmptyPassword);
                 }
@@ -837,6 +838,7 @@ mod tests {
                 "u",
                 Secret::Password("p"),
                 n,
+                None,
             )
         };
         assert!(mk("abc+/=").is_ok());
