@@ -21,6 +21,10 @@ echo "test: the core as wasm32 (wasm-bindgen-test, in Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test wasm
 
+echo "test: the browser shell in headless Chromium (wasm-bindgen-test; webdriver.json)"
+CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown --lib --no-default-features --features shell,hashes,unicode
+
 echo "test: infrastructure, browser and interop tests"
 # One file at a time: each starts its own servers and browser, and the
 # machines have 2 cores.

@@ -54,6 +54,12 @@ impl HttpRequest {
         Some(HttpRequest { conn, rid, xhr, listeners: Some(listeners) })
     }
 
+    /// The browser's request (for the tests).
+    #[cfg(test)]
+    pub fn target(&self) -> XmlHttpRequest {
+        self.xhr.clone()
+    }
+
     pub fn is(&self, conn: u32, rid: u64) -> bool {
         self.conn == conn && self.rid == rid
     }

@@ -9,6 +9,8 @@ mod http;
 mod parent;
 mod scram;
 mod socket;
+#[cfg(test)]
+mod tests;
 mod timer;
 
 use crate::config::Config;
@@ -60,53 +62,61 @@ pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>) {
         return;
     }
     let Some(window) = web_sys::window() else { return };
-    let location = window.location();
-    let page_url = location.href().unwrap_or_default();
-    let own_origin = location.origin().unwrap_or_default();
-    let (cfg, problems) = match config {
-        Some(text) => Config::parse(&text),
-        None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
-    };
-    let link = parent::ParentLink::new(&window, &cfg, &own_origin);
-    let entropy = Box::new(|buf: &mut [u8]| {
-        // The core asks only for what no one may guess (SCRAM nonces, BOSH
-        // rids); a browser without crypto.getRandomValues cannot run this
-        // page at all (it is older than WebAssembly).
-        if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
-            let _ = c.get_random_values_with_u8_array(buf);
-        }
-    });
-    let mut tunnel = Tunnel::new(cfg, problems, &page_url, entropy);
-    // The module has no hashes: the page computes SCRAM's keys and proof;
-    // nor Unicode's normalization tables: SASLprep's NFKC is the browser's.
-    tunnel.derive_elsewhere();
-    tunnel.use_unicode(crate::unicode::Unicode { nfkc: Some(browser_nfkc), lowercase: browser_lowercase });
-    let shell = Rc::new_cyclic(|weak: &Weak<RefCell<Shell>>| {
-        let on_timer = weak.clone();
-        RefCell::new(Shell {
-            tunnel,
-            parent: link,
-            sockets: Vec::new(),
-            requests: Vec::new(),
-            timer: timer::Timer::new(move || {
-                if let Some(shell) = on_timer.upgrade() {
-                    with(&shell, |s, now| {
-                        s.armed = None;
-                        s.tunnel.handle_timeout(now)
-                    });
-                }
-            }),
-            armed: None,
-            scram_fallback,
-            deferred: VecDeque::new(),
-            _listeners: Vec::new(),
-        })
-    });
+    let shell = Shell::create(&window, config, scram_fallback);
+    let own_origin = window.location().origin().unwrap_or_default();
     let listeners = vec![parent::listen(&window, &shell, own_origin), unload_listener(&window, &shell)];
     shell.borrow_mut()._listeners = listeners;
     with(&shell, |s, now| s.tunnel.start(now));
     timer::upgrade_later(Rc::downgrade(&shell));
     SHELL.with(|s| *s.borrow_mut() = Some(shell));
+}
+
+impl Shell {
+    /// The shell and its tunnel, not yet listening nor started.
+    fn create(window: &web_sys::Window, config: Option<String>, scram_fallback: Option<js_sys::Function>) -> ShellRef {
+        let location = window.location();
+        let page_url = location.href().unwrap_or_default();
+        let own_origin = location.origin().unwrap_or_default();
+        let (cfg, problems) = match config {
+            Some(text) => Config::parse(&text),
+            None => (Config::default(), vec!["no readable config.json beside the tunnel page: using the defaults".into()]),
+        };
+        let link = parent::ParentLink::new(window, &cfg, &own_origin);
+        let entropy = Box::new(|buf: &mut [u8]| {
+            // The core asks only for what no one may guess (SCRAM nonces, BOSH
+            // rids); a browser without crypto.getRandomValues cannot run this
+            // page at all (it is older than WebAssembly).
+            if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+                let _ = c.get_random_values_with_u8_array(buf);
+            }
+        });
+        let mut tunnel = Tunnel::new(cfg, problems, &page_url, entropy);
+        // The module has no hashes: the page computes SCRAM's keys and proof;
+        // nor Unicode's normalization and case tables: those are the browser's.
+        tunnel.derive_elsewhere();
+        tunnel.use_unicode(crate::unicode::Unicode { nfkc: Some(browser_nfkc), lowercase: browser_lowercase });
+        Rc::new_cyclic(|weak: &Weak<RefCell<Shell>>| {
+            let on_timer = weak.clone();
+            RefCell::new(Shell {
+                tunnel,
+                parent: link,
+                sockets: Vec::new(),
+                requests: Vec::new(),
+                timer: timer::Timer::new(move || {
+                    if let Some(shell) = on_timer.upgrade() {
+                        with(&shell, |s, now| {
+                            s.armed = None;
+                            s.tunnel.handle_timeout(now)
+                        });
+                    }
+                }),
+                armed: None,
+                scram_fallback,
+                deferred: VecDeque::new(),
+                _listeners: Vec::new(),
+            })
+        })
+    }
 }
 
 /// NFKC by the browser (`String.prototype.normalize`).
@@ -136,6 +146,8 @@ pub(crate) fn now() -> Millis {
 /// Runs one input against the tunnel, then carries out every output and
 /// re-arms the single timer.
 pub(crate) fn with(shell: &ShellRef, input: impl FnOnce(&mut Shell, Millis)) {
+    #[cfg(test)]
+    tests::DELIVERED.with(|n| n.set(n.get() + 1));
     // Inputs come from the event loop one at a time and nothing we call
     // dispatches an event synchronously into us, so the shell is never
     // borrowed here; should it be, the input is reported, not lost silently.

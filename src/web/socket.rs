@@ -59,6 +59,12 @@ impl Socket {
         Some(Socket { conn, ws, _listeners: listeners })
     }
 
+    /// The browser's socket (for the tests).
+    #[cfg(test)]
+    pub fn target(&self) -> WebSocket {
+        self.ws.clone()
+    }
+
     pub fn send(&self, data: &str) {
         // A socket that is closing refuses; its close event tells the core.
         let _ = self.ws.send_with_str(data);
