@@ -164,14 +164,14 @@ pub fn normalize_origin(o: &str) -> Option<String> {
     while let Some(x) = o.strip_suffix('/') {
         o = x;
     }
-    let (scheme, rest) = split_scheme(o)?;
+    let (scheme, rest) = o.split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
     let default = match scheme.as_str() {
         "https" => ":443",
         "http" => ":80",
         _ => return None,
     };
-    if rest.is_empty() || find_any(rest, b"/?#@ ").is_some() {
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
         return None;
     }
     let host = rest.to_ascii_lowercase();
@@ -194,8 +194,8 @@ pub fn endpoint_url(page: &str, entry: &str, transport: Transport) -> Option<Str
     if !entry.starts_with('/') {
         return None;
     }
-    let (scheme, rest) = split_scheme(page)?;
-    let host = before_any(rest, b"/?#");
+    let (scheme, rest) = page.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let secure = match scheme {
         "https" => true,
         "http" => false,

@@ -21,7 +21,7 @@ pub fn format(t: MsgType, payload: &str) -> String {
 
 /// Writes the decimal type and the separator.
 pub fn push_type(s: &mut String, t: u16) {
-    push_decimal(s, t as u64);
+    s.push_str(&t.to_string());
     s.push('|');
 }
 

@@ -82,32 +82,10 @@ impl ProtocolError {
         match self {
             ProtocolError::NoSeparator => "ignored a parent message without '|'".into(),
             ProtocolError::BadType => "ignored a parent message whose type is not a number".into(),
-            ProtocolError::UnknownType(t) => {
-                let mut s = String::from("ignored a parent message of unknown type ");
-                push_decimal(&mut s, *t as u64);
-                s
-            }
-            ProtocolError::WrongDirection(t) => {
-                let mut s = String::from("ignored type ");
-                push_decimal(&mut s, *t as u16 as u64);
-                s.push_str(", which only the tunnel sends");
-                s
-            }
-            ProtocolError::TooLarge { len, max } => {
-                let mut s = String::from("ignored a parent message of ");
-                push_decimal(&mut s, *len as u64);
-                s.push_str(" bytes (limit ");
-                push_decimal(&mut s, *max as u64);
-                s.push(')');
-                s
-            }
-            ProtocolError::BadPayload { ty, why } => {
-                let mut s = String::from("ignored type ");
-                push_decimal(&mut s, *ty as u64);
-                s.push_str(": ");
-                s.push_str(why);
-                s
-            }
+            ProtocolError::UnknownType(t) => format!("ignored a parent message of unknown type {t}"),
+            ProtocolError::WrongDirection(t) => format!("ignored type {}, which only the tunnel sends", *t as u16),
+            ProtocolError::TooLarge { len, max } => format!("ignored a parent message of {len} bytes (limit {max})"),
+            ProtocolError::BadPayload { ty, why } => format!("ignored type {ty}: {why}"),
         }
     }
 }
@@ -118,11 +96,11 @@ pub fn parse(data: &str, max_len: usize) -> Result<ParentMessage<'_>, ProtocolEr
     if data.len() > max_len {
         return Err(ProtocolError::TooLarge { len: data.len(), max: max_len });
     }
-    let (num, payload) = split_byte(data, b'|').ok_or(ProtocolError::NoSeparator)?;
+    let (num, payload) = data.split_once('|').ok_or(ProtocolError::NoSeparator)?;
     if num.is_empty() || num.len() > 5 || !num.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ProtocolError::BadType);
     }
-    let n = parse_decimal(num).and_then(|n| u16::try_from(n).ok()).ok_or(ProtocolError::BadType)?;
+    let n: u16 = num.parse().map_err(|_| ProtocolError::BadType)?;
     if n >= 100 {
         return Ok(ParentMessage::Extension { ty: n, payload });
     }

@@ -148,11 +148,11 @@ impl Bosh {
             .attr("xml:lang", "en")
             .attr("ver", "1.6")
             .attr("xmpp:version", "1.0")
-            .attr("wait", &decimal(WAIT_S as u64))
-            .attr("hold", &decimal(HOLD as u64))
+            .attr("wait", &WAIT_S.to_string())
+            .attr("hold", &HOLD.to_string())
             .attr("ack", "1");
         let rid = self.next_rid;
-        w.attr("rid", &decimal(rid));
+        w.attr("rid", &rid.to_string());
         self.state = State::Creating;
         self.post(now, w.finish());
     }
@@ -254,7 +254,7 @@ impl Bosh {
             return Err(BoshError::BadResponse("a response that is not a BOSH <body/>"));
         }
         self.in_flight.retain(|f| f.rid != rid);
-        if let Some(report) = el.attr("report").and_then(parse_decimal) {
+        if let Some(report) = el.attr("report").and_then(|n| n.parse::<u64>().ok()) {
             // §9.3: the server says our request `report` needs sending again.
             if self.in_flight.iter().any(|f| f.rid == report) {
                 self.resend(now, report, 0)?;
@@ -283,7 +283,7 @@ impl Bosh {
         } else if self.state == State::Creating {
             let sid = body.attr("sid").ok_or(BoshError::BadResponse("a session response without sid"))?;
             self.sid = Some(sid.to_string());
-            let secs = |name: &str| body.attr(name).and_then(parse_decimal);
+            let secs = |name: &str| body.attr(name).and_then(|n| n.parse::<u64>().ok());
             self.requests = secs("requests").map_or(2, |r| r.clamp(1, 16) as u32);
             self.hold = secs("hold").map_or(HOLD, |h| h.min(16) as u32);
             self.wait_ms = secs("wait").map_or(self.wait_ms, |w| w.clamp(1, 3600) * 1000);
@@ -341,13 +341,13 @@ impl Bosh {
     /// `<body xmlns rid sid [ack] [type]`, open for more attributes or content.
     fn body_head(&mut self, kind: Option<&str>) -> xml::Writer {
         let mut w = xml::Writer::new();
-        w.open("body").attr("xmlns", NS_HTTPBIND).attr("rid", &decimal(self.next_rid));
+        w.open("body").attr("xmlns", NS_HTTPBIND).attr("rid", &self.next_rid.to_string());
         w.attr("sid", self.sid.as_deref().unwrap_or(""));
         // §9.2: tell the server which response we processed last when an
         // earlier one is still outstanding.
         let acked = self.next_process - 1;
         if acked + 1 < self.next_rid {
-            w.attr("ack", &decimal(acked));
+            w.attr("ack", &acked.to_string());
         }
         if let Some(k) = kind {
             w.attr("type", k);

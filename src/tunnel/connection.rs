@@ -143,7 +143,7 @@ impl Tunnel {
 
     /// The answer to `derivation(conn)`; anything not of its length (empty:
     /// the shell could not compute it) and the core computes it, where it
-    /// has the hashes (the browser bundle has not: the login fails, retried).
+    /// has the hashes (the tunnel module has not: the login fails, retried).
     pub fn handle_derived(&mut self, now: Millis, conn: u32, answer: &[u8]) {
         self.clock = now;
         if !self.current(conn) {
@@ -222,10 +222,7 @@ impl Tunnel {
         if matches!(self.phase, Phase::Closing { .. }) {
             return self.finish_close();
         }
-        let mut line = String::from("connection lost (WebSocket close code ");
-        push_decimal(&mut line, code as u64);
-        line.push(')');
-        self.log(&line);
+        self.log(&format!("connection lost (WebSocket close code {code})"));
         self.end(now, End::Retry);
     }
 
@@ -407,7 +404,7 @@ impl Tunnel {
             Transport::Bosh => u.starts_with("https://") || (!secure && u.starts_with("http://")),
         };
         match target {
-            Some(u) if allowed(&u) && self.redirects < MAX_REDIRECTS && find_any(&u, b"'\"<> ").is_none() => {
+            Some(u) if allowed(&u) && self.redirects < MAX_REDIRECTS && !u.contains(['\'', '"', '<', '>', ' ']) => {
                 self.redirects += 1;
                 if self.conn.as_ref().is_some_and(|c| c.jid.is_some()) && !self.reconnecting {
                     // Moved while connected: a new session elsewhere.
@@ -431,9 +428,9 @@ impl Tunnel {
 
 /// `current` with its host (and port) replaced by `host`.
 fn with_host(current: &str, host: &str) -> Option<String> {
-    let (scheme, rest) = split_scheme(current)?;
-    let path = find_any(rest, b"/").and_then(|i| rest.get(i..)).unwrap_or("/");
-    if host.is_empty() || find_any(host, b"/@?#").is_some() {
+    let (scheme, rest) = current.split_once("://")?;
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    if host.is_empty() || host.contains(['/', '@', '?', '#']) {
         return None;
     }
     Some([scheme, "://", host, path].concat())

@@ -67,10 +67,7 @@ impl Tunnel {
         (self.entropy)(&mut r);
         let delay = self.backoff.next_delay(&self.backoff_config(), now, u32::from_le_bytes(r));
         self.phase = Phase::Waiting { until: now + delay };
-        let mut line = String::from("reconnecting in ");
-        push_decimal(&mut line, delay);
-        line.push_str(" ms");
-        self.log(&line);
+        self.log(&format!("reconnecting in {delay} ms"));
         if !self.reconnecting {
             self.reconnecting = true;
             self.status(Status::Reconnecting);

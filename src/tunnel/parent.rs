@@ -50,9 +50,7 @@ impl Tunnel {
             ParentMessage::SubscriptionsReq => self.request_subscriptions(now),
             ParentMessage::DisconnectReq => self.disconnect_req(now),
             ParentMessage::Extension { ty, .. } => {
-                let mut line = String::from("ignored extension message of unsupported type ");
-                push_decimal(&mut line, ty as u64);
-                self.log(&line);
+                self.log(&format!("ignored extension message of unsupported type {ty}"));
             }
         }
     }

@@ -71,8 +71,7 @@ impl Pinger {
         }
         if now >= next_at {
             self.seq = self.seq.wrapping_add(1);
-            let mut id = String::from("ping-");
-            push_decimal(&mut id, self.seq as u64);
+            let id = format!("ping-{}", self.seq);
             self.outstanding.push((id.clone(), now + timeout as Millis));
             self.next_at = Some(now + interval as Millis);
             return PingAction::Send(id);

@@ -85,10 +85,7 @@ impl Requests {
 
     fn new_id(&mut self) -> String {
         self.seq = self.seq.wrapping_add(1);
-        let mut id = self.prefix.clone();
-        id.push('-');
-        push_decimal(&mut id, self.seq as u64);
-        id
+        format!("{}-{}", self.prefix, self.seq)
     }
 
     fn any(&self, what: What) -> bool {

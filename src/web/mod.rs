@@ -139,8 +139,13 @@ fn unload_listener(window: &web_sys::Window, shell: &ShellRef) -> EventListener 
     })
 }
 
+thread_local! {
+    /// `performance`, looked up once: `now` runs on every input.
+    static PERFORMANCE: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
+}
+
 pub(crate) fn now() -> Millis {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()) as Millis
+    PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.now())) as Millis
 }
 
 /// Runs one input against the tunnel, then carries out every output and

@@ -1,8 +1,7 @@
 //! The element tree as one document: every element and text node in one
 //! vector (document order), every name, namespace, value and text in one
 //! string. A stanza is then three allocations, not one per name and value,
-//! and dropping it frees three buffers instead of walking a tree (its
-//! moves and drops were most of std's share of the bundle). `Element` is a
+//! and dropping it frees three buffers instead of walking a tree. `Element` is a
 //! handle into a `Doc`; serialization (on quick-xml's writer) keeps
 //! namespaces intact when a subtree is relayed alone.
 
@@ -48,18 +47,14 @@ pub struct Doc {
     pub(super) attrs: Vec<AttrRec>,
 }
 
-// The handle's accessors that build an iterator or a handle are kept out
-// of line (`inline(never)`): inlined at their sixty-odd call sites they
-// cost 160 B gzipped more, measured; the others LLVM keeps out of line alone.
 impl Doc {
-    #[inline(never)]
     pub fn root(&self) -> Element<'_> {
         Element { doc: self, i: 0 }
     }
 
     pub(super) fn str(&self, s: Span) -> &str {
-        // Spans are cut at ASCII delimiters by the reader: `get` never
-        // fails, and keeps the panicking slice path out of the build.
+        // Spans are cut at char boundaries by the reader: `get` never
+        // fails (and a bad span could not panic).
         self.text.get(s.start as usize..s.end as usize).unwrap_or("")
     }
 }
@@ -71,8 +66,7 @@ pub struct Element<'d> {
     i: u32,
 }
 
-/// The children of an element, in order. (Iterators of our own, not
-/// adapters: one `next` for every caller.)
+/// The children of an element, in order.
 pub struct Nodes<'d> {
     doc: &'d Doc,
     i: u32,
@@ -156,29 +150,24 @@ impl<'d> Element<'d> {
     }
 
     /// The children in order.
-    #[inline(never)]
     pub fn nodes(self) -> Nodes<'d> {
         Nodes { doc: self.doc, i: self.i + 1, end: self.rec().end }
     }
 
-    #[inline(never)]
     pub fn elements(self) -> Elements<'d> {
         Elements(self.nodes())
     }
 
-    #[inline(never)]
     pub fn child(self, name: &str, ns: &str) -> Option<Element<'d>> {
         self.elements().find(|e| e.is(name, ns))
     }
 
     /// First child of that name in any namespace (for the parent's own XML,
     /// which carries none).
-    #[inline(never)]
     pub fn child_any_ns(self, name: &str) -> Option<Element<'d>> {
         self.elements().find(|e| e.name() == name)
     }
 
-    #[inline(never)]
     pub fn has_elements(self) -> bool {
         self.elements().next().is_some()
     }

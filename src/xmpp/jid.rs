@@ -1,15 +1,14 @@
 //! Just enough JID handling: comparing a stanza's `from` with a service.
 
-use crate::prelude::{before_any, split_byte};
 
 /// The JID without its resource.
 pub fn bare(jid: &str) -> &str {
-    before_any(jid, b"/")
+    jid.split('/').next().unwrap_or_default()
 }
 
 /// The resource part, if any.
 pub fn resource(jid: &str) -> Option<&str> {
-    split_byte(jid, b'/').map(|(_, r)| r)
+    jid.split_once('/').map(|(_, r)| r)
 }
 
 /// Domain parts compare case-insensitively; a missing `from` is the server.

@@ -232,7 +232,7 @@ impl Session {
                 }
                 match el.name() {
                     "resumed" => {
-                        let h = el.attr("h").and_then(parse_u32);
+                        let h = el.attr("h").and_then(|n| n.parse().ok());
                         self.state = State::Ready;
                         Ok(Step::Resumed { h })
                     }

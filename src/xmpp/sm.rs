@@ -113,14 +113,14 @@ impl Sm {
                 if matches!(el.attr("resume"), Some("true" | "1")) {
                     self.resume_id = el.attr("id").map(str::to_string);
                 }
-                self.max_s = el.attr("max").and_then(parse_u32);
+                self.max_s = el.attr("max").and_then(|n| n.parse().ok());
                 // Stanzas sent since <enable/> wait for their first ack.
                 (self.request_ack(), true)
             }
             // Only a stream with SM enabled owes acks.
             "r" => (self.enabled.then(|| self.a_element()), true),
             "a" => {
-                if let Some(h) = el.attr("h").and_then(parse_u32) {
+                if let Some(h) = el.attr("h").and_then(|n| n.parse().ok()) {
                     self.ack(h);
                 }
                 self.asked = false;
@@ -168,7 +168,7 @@ impl Sm {
 
     fn a_element(&self) -> String {
         let mut w = Writer::new();
-        w.open("a").attr("xmlns", NS_SM).attr("h", &decimal(self.inbound as u64));
+        w.open("a").attr("xmlns", NS_SM).attr("h", &self.inbound.to_string());
         w.finish()
     }
 }
@@ -182,6 +182,6 @@ fn r_element() -> String {
 /// `<resume xmlns h previd/>`.
 pub fn resume_element(r: &Resume) -> String {
     let mut w = Writer::new();
-    w.open("resume").attr("xmlns", NS_SM).attr("h", &decimal(r.h as u64)).attr("previd", &r.previd);
+    w.open("resume").attr("xmlns", NS_SM).attr("h", &r.h.to_string()).attr("previd", &r.previd);
     w.finish()
 }

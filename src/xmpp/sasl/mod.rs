@@ -335,9 +335,8 @@ impl SaslClient {
         match core::mem::replace(&mut self.state, State::Failed) {
             State::ScramFirstSent(first) => {
                 let pending = first.server_first(data)?;
-                // A build without the hashes defers whatever it is told: a
-                // run-time flag alone kept the path it cannot take in the
-                // bundle (230 bytes gzipped).
+                // A build without the hashes (the tunnel module) cannot
+                // compute it: it always defers.
                 if defer || cfg!(not(feature = "hashes")) {
                     self.state = State::ScramDeriving(pending);
                     return Ok(None);

@@ -91,7 +91,7 @@ impl ClientFirst {
         // Fixed order r, s, i; a leading "m=" (mandatory extension) is thus rejected,
         // as RFC 5802 requires for extensions we do not understand. Trailing
         // extensions are ignored.
-        let mut parts = split_bytes(text, b',');
+        let mut parts = text.split(',');
         let server_nonce = attr(parts.next(), "r=")?;
         let salt = attr(parts.next(), "s=")?;
         let iterations = attr(parts.next(), "i=")?;
@@ -232,7 +232,7 @@ impl AwaitFinal {
             return Err(SaslError::MissingServerSignature);
         }
         let text = ascii_str(data).ok_or(SaslError::MalformedChallenge)?;
-        let first = before_any(text, b",");
+        let first = text.split(',').next().unwrap_or_default();
         if let Some(e) = first.strip_prefix("e=") {
             return Err(server_error(e));
         }
@@ -262,7 +262,7 @@ fn attr<'a>(part: Option<&'a str>, prefix: &str) -> Result<&'a str, SaslError> {
 }
 
 fn server_error(value: &str) -> SaslError {
-    let value = before_any(value, b",");
+    let value = value.split(',').next().unwrap_or_default();
     SaslError::ServerError(value.to_owned())
 }
 
