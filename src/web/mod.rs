@@ -34,6 +34,10 @@ pub(crate) struct Shell {
     armed: Option<Millis>,
     /// SCRAM's keys and proof where the page has no WebCrypto.
     scram_fallback: Option<js_sys::Function>,
+    /// The socket the page opened to the default endpoint while the module
+    /// loaded, until a first connection to that URL takes it over (or
+    /// anything else is opened first, which closes it).
+    early: Option<web_sys::WebSocket>,
     /// Transport failures that happened while outputs were being carried
     /// out (a constructor that throws), fed in afterwards.
     deferred: VecDeque<Deferred>,
@@ -45,6 +49,8 @@ pub(crate) type ShellRef = Rc<RefCell<Shell>>;
 enum Deferred {
     SocketFailed(u32),
     PostFailed(u32, u64),
+    /// An adopted socket that was open already: its open event is past.
+    SocketOpen(u32, String),
 }
 
 thread_local! {
@@ -53,16 +59,20 @@ thread_local! {
 }
 
 /// Entry point, called once by the tunnel page's bootstrap with the text of
-/// `config.json` (undefined when it is absent or unreadable) and the
-/// function that computes SCRAM's keys and proof with the fallback module
-/// (`scram.wasm`; see `scram.rs`).
+/// `config.json` (undefined when it is absent or unreadable), the function
+/// that computes SCRAM's keys and proof with the fallback module
+/// (`scram.wasm`; see `scram.rs`), and the socket it opened to the default
+/// endpoint while the module loaded (so that the socket's round trips
+/// overlap the module's download).
 #[wasm_bindgen]
-pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>) {
+pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>, early: Option<web_sys::WebSocket>) {
     if SHELL.with(|s| s.borrow().is_some()) {
         return;
     }
     let Some(window) = web_sys::window() else { return };
     let shell = Shell::create(&window, config, scram_fallback);
+    shell.borrow_mut().early = early;
+    timer::close_early_later(Rc::downgrade(&shell));
     let own_origin = window.location().origin().unwrap_or_default();
     let listeners = vec![parent::listen(&window, &shell, own_origin), unload_listener(&window, &shell)];
     shell.borrow_mut()._listeners = listeners;
@@ -112,6 +122,7 @@ impl Shell {
                 }),
                 armed: None,
                 scram_fallback,
+                early: None,
                 deferred: VecDeque::new(),
                 _listeners: Vec::new(),
             })
@@ -173,6 +184,7 @@ impl Shell {
             match self.deferred.pop_front() {
                 Some(Deferred::SocketFailed(conn)) => self.tunnel.handle_closed(now(), conn, 1006),
                 Some(Deferred::PostFailed(conn, rid)) => self.tunnel.handle_http(now(), conn, rid, 0, ""),
+                Some(Deferred::SocketOpen(conn, protocol)) => self.tunnel.handle_open(now(), conn, &protocol),
                 None => break,
             }
         }
@@ -189,11 +201,17 @@ impl Shell {
     fn execute(&mut self, shell: &ShellRef, o: Output) {
         match o {
             Output::Parent(msg) => self.parent.post(&msg),
-            Output::Open { conn, url } => match socket::Socket::open(shell, conn, &url) {
-                Some(sock) => self.sockets.push(sock),
+            Output::Open { conn, url } => match self.take_early(shell, conn, &url).or_else(|| socket::Socket::open(shell, conn, &url)) {
+                Some(sock) => {
+                    if sock.is_open() {
+                        self.deferred.push_back(Deferred::SocketOpen(conn, sock.protocol()));
+                    }
+                    self.sockets.push(sock);
+                }
                 None => self.deferred.push_back(Deferred::SocketFailed(conn)),
             },
             Output::Post { conn, rid, url, body } => {
+                self.drop_early();
                 // A request sent again (same rid) replaces its earlier send.
                 self.requests.retain(|r| !r.is(conn, rid));
                 match http::HttpRequest::post(shell, conn, rid, &url, &body) {
@@ -218,6 +236,24 @@ impl Shell {
                     scram::derive(Rc::downgrade(shell), conn, ask, self.scram_fallback.clone());
                 }
             }
+        }
+    }
+
+    /// The early socket, for a first connection to its URL that it can
+    /// still serve; otherwise it is closed.
+    fn take_early(&mut self, shell: &ShellRef, conn: u32, url: &str) -> Option<socket::Socket> {
+        let ws = self.early.take()?;
+        if ws.url() != url {
+            let _ = ws.close();
+            return None;
+        }
+        socket::Socket::adopt(shell, conn, ws)
+    }
+
+    /// Closes the early socket, if nothing took it.
+    pub(crate) fn drop_early(&mut self) {
+        if let Some(ws) = self.early.take() {
+            let _ = ws.close();
         }
     }
 

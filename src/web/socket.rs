@@ -18,6 +18,25 @@ impl Socket {
     /// None if the browser refuses the URL outright.
     pub fn open(shell: &ShellRef, conn: u32, url: &str) -> Option<Socket> {
         let ws = WebSocket::new_with_str(url, crate::transport::websocket::PROTOCOL).ok()?;
+        Some(Socket::watch(shell, conn, ws))
+    }
+
+    /// A socket the page opened already (`start`'s early socket), for
+    /// `conn`: None if it is closing or closed. Whether it is open yet is the
+    /// caller's to report (its open event may have fired before this).
+    pub fn adopt(shell: &ShellRef, conn: u32, ws: WebSocket) -> Option<Socket> {
+        matches!(ws.ready_state(), WebSocket::CONNECTING | WebSocket::OPEN).then(|| Socket::watch(shell, conn, ws))
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.ws.ready_state() == WebSocket::OPEN
+    }
+
+    pub fn protocol(&self) -> String {
+        self.ws.protocol()
+    }
+
+    fn watch(shell: &ShellRef, conn: u32, ws: WebSocket) -> Socket {
         let weak = Rc::downgrade(shell);
         let on = |kind: &'static str, f: fn(&ShellRef, u32, &WebSocket, &web_sys::Event)| {
             let (weak, socket) = (weak.clone(), ws.clone());
@@ -56,7 +75,7 @@ impl Socket {
                 })
             }),
         ];
-        Some(Socket { conn, ws, _listeners: listeners })
+        Socket { conn, ws, _listeners: listeners }
     }
 
     /// The browser's socket (for the tests).

@@ -293,3 +293,30 @@ fn lower_casing_is_the_browsers_and_agrees_with_std() {
     }
     assert!(differ.is_empty(), "{} differences: {:?}", differ.len(), &differ[..differ.len().min(16)]);
 }
+
+#[wasm_bindgen_test]
+fn the_early_socket_serves_a_first_connection_to_its_url_only() {
+    let url = "ws://127.0.0.1:9/ws/";
+    let early = || web_sys::WebSocket::new_with_str(url, "xmpp").expect("a socket");
+    let sh = shell();
+    // Taken over for its own URL, still connecting.
+    sh.borrow_mut().early = Some(early());
+    let taken = sh.borrow_mut().take_early(&sh, 1, url);
+    assert!(taken.is_some_and(|s| s.conn == 1));
+    assert!(sh.borrow().early.is_none());
+    // Another URL: closed, and the caller opens its own.
+    let ws = early();
+    sh.borrow_mut().early = Some(ws.clone());
+    assert!(sh.borrow_mut().take_early(&sh, 2, "ws://127.0.0.1:9/other/").is_none());
+    assert!(ws.ready_state() >= web_sys::WebSocket::CLOSING, "closed (or closing)");
+    // A socket that closed meanwhile is not taken over.
+    let ws = early();
+    ws.close().expect("closed");
+    sh.borrow_mut().early = Some(ws);
+    assert!(sh.borrow_mut().take_early(&sh, 3, url).is_none());
+    // Nor does a BOSH start leave it open.
+    let ws = early();
+    sh.borrow_mut().early = Some(ws.clone());
+    sh.borrow_mut().drop_early();
+    assert!(ws.ready_state() >= web_sys::WebSocket::CLOSING);
+}

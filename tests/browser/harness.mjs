@@ -112,7 +112,8 @@ export async function openParent(context, stack, extra = "", tunnelUrl = undefin
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error("page error:", e.message));
   // Errors any frame logs (the tunnel's included), for failures in CI.
-  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && console.error("console error:", m.text()));
+  // (Not the network errors the fault tests cause on purpose.)
+  page.on("console", (m) => m.type() === "error" && !/^(Failed to load resource|WebSocket connection to)/.test(m.text()) && console.error("console error:", m.text()));
   await page.goto(stack.parentUrl(extra, tunnelUrl));
   await until(page, () => window.received.some((m) => m.data === "4|loaded"));
   return page;

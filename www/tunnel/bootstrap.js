@@ -8,6 +8,11 @@ import initScram, { derive } from "../../build/pkg/scram.js";
 
 const config = fetch("config.json", { cache: "no-store" }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
 const tunnel = initTunnel({ module_or_path: fetch("tunnel_bg.wasm") });
+// The socket a first login most likely uses (the default endpoint, /ws/ on
+// this origin), opened now: its round trips overlap the module's download.
+// The shell takes it over for a connection to that URL, or closes it.
+let early;
+try { early = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/", "xmpp"); } catch {}
 
 // SCRAM's keys and proof where the page has no WebCrypto (plain http): the
 // fallback module, fetched at the first login that needs it (src/web/scram.rs).
@@ -17,4 +22,4 @@ function scramFallback(bits, keyed, secret, salt, iterations, auth) {
   return scram.then(() => derive(bits, keyed, secret, salt, iterations, auth));
 }
 
-Promise.all([config, tunnel]).then(([text]) => start(text, scramFallback));
+Promise.all([config, tunnel]).then(([text]) => start(text, scramFallback, early));
