@@ -25,13 +25,16 @@ export function chromiumVersion() {
  * launchChromium(url) → { pid, cmdline(), logFile, exited, stop() }.
  * Fresh profile in a temp dir; its own process group, so stop() ends the
  * browser and every process it started, by that group's id.
+ * `{ args, pipe: true }` (the cold-connect run, cdp.mjs): other flags, and
+ * DevTools over --remote-debugging-pipe (fds 3 and 4, as `pipes`).
  */
-export function launchChromium(url) {
+export function launchChromium(url, { args = BENCH_ARGS, pipe = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xmpp-tunnel-bench-chromium-"));
   const logFile = path.join(dir, "chromium.log");
   const out = fs.openSync(logFile, "a");
-  const child = spawn(CHROMIUM, [...BENCH_ARGS, `--user-data-dir=${path.join(dir, "profile")}`, url], {
-    detached: true, stdio: ["ignore", out, out],
+  const flags = [...args, `--user-data-dir=${path.join(dir, "profile")}`, ...(pipe ? ["--remote-debugging-pipe"] : []), url];
+  const child = spawn(CHROMIUM, flags, {
+    detached: true, stdio: ["ignore", out, out, ...(pipe ? ["pipe", "pipe"] : [])],
   });
   fs.closeSync(out);
   const tracked = track(child);
@@ -41,6 +44,7 @@ export function launchChromium(url) {
   return {
     pid: child.pid,
     logFile,
+    pipes: pipe ? { toBrowser: child.stdio[3], fromBrowser: child.stdio[4] } : null,
     exited: tracked.exited,
     alive: tracked.alive,
     /** The browser's own command line (the /usr/bin/chromium script execs the binary: same PID). */

@@ -9,7 +9,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { chromiumVersion } from "./chromium.mjs";
-import { builtTunnel } from "../tests/support/tunnel-dir.mjs";
+import { TUNNEL_DIR } from "./server.mjs";
 
 const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const KEYS = ["ceiling", "incumbent", "ours"];
@@ -19,9 +19,9 @@ const git = (...a) => { try { return execFileSync("git", a, { cwd: repoRoot, enc
 
 export function machineInfo() {
   const cpuinfo = fs.readFileSync("/proc/cpuinfo", "utf8");
-  const build = fs.existsSync(builtTunnel) ? fs.readdirSync(builtTunnel).sort() : [];
+  const build = fs.existsSync(TUNNEL_DIR) ? fs.readdirSync(TUNNEL_DIR).sort() : [];
   const hash = crypto.createHash("sha256");
-  for (const f of build) hash.update(f).update(fs.readFileSync(path.join(builtTunnel, f)));
+  for (const f of build) hash.update(f).update(fs.readFileSync(path.join(TUNNEL_DIR, f)));
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     nproc: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
@@ -31,7 +31,7 @@ export function machineInfo() {
     chromium: chromiumVersion(),
     node: process.version,
     git: { commit: git("rev-parse", "--short", "HEAD"), branch: git("rev-parse", "--abbrev-ref", "HEAD"), dirty: !!git("status", "--porcelain") },
-    tunnelBuild: { files: build, sha256: hash.digest("hex").slice(0, 16) },
+    tunnelBuild: { dir: TUNNEL_DIR.startsWith(repoRoot) ? path.relative(repoRoot, TUNNEL_DIR) : TUNNEL_DIR, files: build, sha256: hash.digest("hex").slice(0, 16) },
   };
 }
 
@@ -94,7 +94,7 @@ function memory(report, key, n) {
   };
 }
 
-export function summarize({ machine, opts, report, browserCmdline, playwright, tunnelLog, sizes, durationS }) {
+export function summarize({ machine, opts, report, browserCmdline, playwright, tunnelLog, sizes, durationS, cold = null }) {
   const failures = [];
   const warnings = [];
   const tunnels = {};
@@ -177,10 +177,24 @@ export function summarize({ machine, opts, report, browserCmdline, playwright, t
     }
   }
 
+  if (cold?.error) failures.push(`cold connect: ${cold.error}`);
+  else if (cold) {
+    warnings.push(...cold.warnings);
+    failures.push(...cold.failures);
+    const o = cold.tunnels.ours, i = cold.tunnels.incumbent;
+    cold.oursOverIncumbent = o?.connectMs && i?.connectMs ? o.connectMs / i.connectMs : null;
+    // The target: no later than the incumbent's.
+    if (cold.oursOverIncumbent > 1) {
+      warnings.push(`cold connect over ${cold.link.label}: ours ${o.connectMs.toFixed(0)} ms, ${(o.connectMs - i.connectMs).toFixed(0)} ms later than the incumbent's ${i.connectMs.toFixed(0)} ms (target: no later); ` +
+        `4|loaded ${o.loadedMs.toFixed(0)} vs ${i.loadedMs.toFixed(0)} ms`);
+    }
+  }
+
   return {
     machine,
     settings: { ...opts, order: KEYS },
     tunnels,
+    cold,
     automation,
     playwrightCheck: pw,
     clock: report.clock,
@@ -202,6 +216,38 @@ function table(header, rows) {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/** The cold-connect section: the headline, every sample, bytes, and where the time goes. */
+function coldLines(c) {
+  if (c.error) return ["connect, cold cache: no result (see FAIL lines)"];
+  const i = c.tunnels.incumbent, o = c.tunnels.ours;
+  if (!i?.samples.length || !o?.samples.length) return [`connect, cold cache, ${c.link.label}: no result (see FAIL lines)`];
+  const ms = (xs) => xs.map((x) => num(x, 0)).join(" ");
+  const n = Math.min(i.samples.length, o.samples.length);
+  const out = [
+    `connect, cold cache, ${c.link.label}: ours ${num(o.connectMs, 0)} ms, incumbent ${num(i.connectMs, 0)} ms (median of ${n}); ` +
+      `ours/incumbent ${num(c.oursOverIncumbent, 2)} (${o.connectMs <= i.connectMs ? "target met: no later" : `target missed by ${num(o.connectMs - i.connectMs, 0)} ms`})`,
+    `  iframe created → 4|connected, a fresh browser context each (nothing cached or reused), tunnel files gzip; Chromium's emulation on the page and on`,
+    `  the tunnel's own frame (HTTP: +${c.link.rttMs} ms per request, ${num(c.link.bytesPerSec * 8 / 1e6, 0)} Mbit/s each way; WebSocket frames: rate only, the server adds ${c.link.wsOneWayDelayMs} ms each way)`,
+  ];
+  for (const [k, t] of [["incumbent", i], ["ours", o]]) {
+    out.push(`  ${k.padEnd(9)} 4|connected ${ms(t.connectSamplesMs)} ms; 4|loaded ${ms(t.loadedSamplesMs)} ms (median ${num(t.loadedMs, 0)})`);
+  }
+  for (const [k, t] of [["incumbent", i], ["ours", o]]) {
+    const files = t.bytes.files.map((f) => `${f.path.replace(/^\/[^/]+\//, "") || "html"} ${num(f.bytes)}`).join(", ");
+    out.push(`  ${k.padEnd(9)} bytes: HTTP bodies ${num(t.bytes.http)} (${files}); WebSocket payloads ${num(t.bytes.ws.out)} to the tunnel, ${num(t.bytes.ws.in)} from it`);
+  }
+  out.push(`  where the time goes (median ms after the iframe was created: files at their responseEnd in the frame's Resource Timing, ` +
+    `frame attached = its html's headers in, <frames> when the server got them, ${c.link.wsOneWayDelayMs} ms after the tunnel sent them):`);
+  for (const [k, t] of [["incumbent", i], ["ours", o]]) {
+    const steps = t.breakdown.filter((b) => b.n === t.samples.length).map((b) => `${b.step} ${num(b.medianMs, 0)}`);
+    out.push(`  ${k.padEnd(9)} ${steps.join(" → ")}`);
+  }
+  if (c.linkCheck) out.push(`  link check: ${c.linkCheck.summary}`);
+  out.push(`  DevTools holds each tunnel frame, attached when its html's headers are in, until the emulation is set; its first request came ` +
+    `${num(i.attachToFirstRequestMs, 0)} / ${num(o.attachToFirstRequestMs, 0)} ms after the attach (median, incumbent / ours: the hold and the parsing before it), in both figures`);
+  return out;
+}
+
 export function printReport(res) {
   const { machine: m, settings: s, tunnels: t } = res;
   const out = [];
@@ -213,7 +259,7 @@ export function printReport(res) {
   out.push(`workload  bursts of N = ${num(s.n)} events, ${s.rounds} per tunnel (${num(s.n * s.rounds)} each), alternated ${s.order.join(" → ")}; ` +
     `paced ${num(s.paced.n)} at ${num(s.paced.rate)}/s × ${s.paced.rounds}; ${s.connectSamples} fresh iframes per tunnel for connect`);
   out.push(`           each event: a ~1 KB Finesse <Update> (escaped in a ~1.7 KB stanza), checked byte for byte at the parent`);
-  out.push(`code      git ${m.git.commit}${m.git.dirty ? " (dirty)" : ""} on ${m.git.branch}; tunnel build ${m.tunnelBuild.sha256} (${m.tunnelBuild.files.join(", ")}); node ${m.node}`);
+  out.push(`code      git ${m.git.commit}${m.git.dirty ? " (dirty)" : ""} on ${m.git.branch}; tunnel build ${m.tunnelBuild.sha256} (${m.tunnelBuild.files.join(", ")}${m.tunnelBuild.dir === "build/tunnel" ? "" : ` in ${m.tunnelBuild.dir}`}); node ${m.node}`);
   const a = res.automation;
   out.push(`automation none: navigator.webdriver = ${a.parentWebdriver} in the parent, ${Object.entries(a.frameWebdriver).map(([k, v]) => `${v} in ${k}`).join(", ")}; ` +
     `Chromium's command line has ${a.remoteDebuggingFlags.length ? a.remoteDebuggingFlags.join(" ") : "no --remote-debugging-* / --enable-automation"}`);
@@ -259,6 +305,7 @@ export function printReport(res) {
     out.push(`trap      the ceiling under Playwright (DevTools attached, navigator.webdriver = ${p.webdriver}): ${num(p.ceilingEventsPerSec)} ev/s ` +
       `vs ${num(t.ceiling.eventsPerSec)} ev/s uninstrumented (× ${num(p.ratio, 2)}; ${p.rounds.map((v) => num(v)).join(", ")}; ${num(p.seconds, 0)} s)`);
   }
+  if (res.cold) out.push(...coldLines(res.cold));
   if (res.clock) out.push(`clock     server − page offset ${num(res.clock.offsetMs, 3)} ms (fetch round trip ${num(res.clock.rttMs, 2)} ms); latencies are not corrected`);
   out.push(`log       ${res.tunnelLogLines} 13| LOGGING lines from the tunnels in bench/results/tunnel-log.txt (printed with --verbose)`);
   for (const w of res.warnings) out.push(`WARN: ${w}`);

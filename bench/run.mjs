@@ -5,6 +5,8 @@
 //   node bench/run.mjs [--n 20000] [--rounds 5] [--paced-n 5000] [--paced-rate 1000]
 //                      [--paced-rounds 1] [--connect-samples 5] [--stall-ms 10000]
 //                      [--iframe hidden|visible] [--no-playwright-check] [--verbose] [--trace-xmpp]
+//                      [--cold-samples 7] [--no-cold]
+// BENCH_TUNNEL_DIR=dir serves that copy of the tunnel instead of build/tunnel/.
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -14,6 +16,7 @@ import { launchChromium } from "./chromium.mjs";
 import { RESOURCES } from "./account.mjs";
 import { machineInfo, summarize, printReport, gzipSizes } from "./report.mjs";
 import { playwrightCheck, closePlaywright } from "./playwright-check.mjs";
+import { coldConnect } from "./cold.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -32,6 +35,8 @@ const { values: args } = parseArgs({
     iframe: { type: "string", default: "hidden" },
     verbose: { type: "boolean", default: false },
     "trace-xmpp": { type: "boolean", default: false },
+    "cold-samples": { type: "string", default: "7" },
+    "no-cold": { type: "boolean", default: false },
   },
 });
 const int = (name, min = 0) => {
@@ -45,6 +50,7 @@ const opts = {
   connectSamples: int("connect-samples", 0), stallMs: int("stall-ms", 500), roundTimeoutMs: int("round-timeout-ms", 1000),
   playwright: args["with-playwright-check"] && !args["no-playwright-check"],
   iframe: args.iframe,
+  coldSamples: args["no-cold"] ? 0 : int("cold-samples", 0),
 };
 if (!["hidden", "visible"].includes(opts.iframe)) { console.error("bench: --iframe must be hidden or visible"); process.exit(2); }
 
@@ -121,8 +127,18 @@ try {
     pw = await playwrightCheck(server, { n: opts.n, rounds: 1, iframeStyle: opts.iframe, stallMs: opts.stallMs, roundTimeoutMs: opts.roundTimeoutMs }, (t) => console.log(`  ${t}`));
   }
 
+  // Last, in a Chromium of its own driven over CDP: DevTools attached there
+  // costs nothing that is measured above.
+  let cold = null;
+  if (opts.coldSamples) {
+    console.log(`bench: cold connect over an emulated link (a Chromium driven over CDP, ${opts.coldSamples} fresh browser contexts per tunnel)`);
+    // Its failure must not cost the figures above: it becomes a FAIL line.
+    cold = await coldConnect({ tunnels: TUNNELS.filter((t) => t.key !== "ceiling"), samples: opts.coldSamples, progress: (t) => console.log(`  ${t}`) })
+      .catch((e) => ({ error: e.message }));
+  }
+
   const results = summarize({
-    machine, opts, report, browserCmdline, playwright: pw, tunnelLog,
+    machine, opts, report, browserCmdline, playwright: pw, tunnelLog, cold,
     sizes: gzipSizes(server.served), durationS: (Date.now() - started) / 1000,
   });
   printReport(results);

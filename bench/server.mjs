@@ -12,6 +12,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 import { WebSocketServer } from "ws";
 import { freePort } from "../tests/support/ports.mjs";
 import { builtTunnel } from "../tests/support/tunnel-dir.mjs";
@@ -24,6 +25,12 @@ import { cpuSnapshot, cpuDelta } from "./procstat.mjs";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const pagesDir = path.join(benchDir, "pages");
 const stropheFile = path.join(benchDir, "..", "node_modules", "strophe.js", "dist", "strophe.umd.min.js");
+
+/**
+ * The tunnel build the bench serves: build/tunnel/, or BENCH_TUNNEL_DIR (a
+ * copy, for a long measurement while build/tunnel/ may be rebuilt).
+ */
+export const TUNNEL_DIR = path.resolve(process.env.BENCH_TUNNEL_DIR || builtTunnel);
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -66,12 +73,41 @@ function readBody(req) {
 }
 
 /**
- * startBenchServer({ log, traceXmpp }) → {
+ * A WebSocket as serveXmpp sees it, `ms` further away: each frame the client
+ * sent is handed on `ms` after it arrived, each frame to the client goes out
+ * `ms` after it was sent (order kept: Node runs equal timeouts in order).
+ * For the cold-connect run only: Chromium's network emulation adds its
+ * latency to HTTP requests and the WebSocket handshake, not to frames.
+ */
+function delayedSocket(ws, ms) {
+  return {
+    get readyState() { return ws.readyState; },
+    send: (data) => setTimeout(() => { if (ws.readyState === ws.OPEN) ws.send(data); }, ms),
+    on(event, fn) {
+      ws.on(event, event === "message" ? (...a) => setTimeout(() => fn(...a), ms) : fn);
+      return this;
+    },
+    close: (...a) => ws.close(...a),
+    terminate: () => ws.terminate(),
+  };
+}
+
+/**
+ * startBenchServer({ log, traceXmpp, gzip, probe, wsDelayMs, observe }) → {
  *   parentOrigin, tunnelOrigin, parentUrl(runId), beginRun(plan) → run,
  *   setBrowserPid(pid), served, stop() }
  * A run: { id, plan, report: Promise, onProgress(fn), onLog(fn) }.
+ * The throughput run uses the defaults. The cold-connect run (cold.mjs):
+ * `gzip` (tunnel files gzip-compressed when the request accepts it, as a
+ * production server sends them), `probe: false` (the pages exactly as they
+ * are), `wsDelayMs` (one way, on every XMPP frame), and `observe(event)`:
+ * every tunnel response ({ kind: "http", path, status, bytes, encoding }) and
+ * WebSocket event ({ kind: "ws", conn, what, path, text, bytes }) with the
+ * time `at` (performance.timeOrigin + now(), the clock the pages use).
+ * `linkCheck` (html): that page at /bench/link.html, with /bench/ping,
+ * /bench/bulk (250,000 bytes) and an undelayed echo socket /echo for it.
  */
-export async function startBenchServer({ log = console.log, traceXmpp = false } = {}) {
+export async function startBenchServer({ log = console.log, traceXmpp = false, gzip = false, probe: withProbe = true, wsDelayMs = 0, observe = null, linkCheck = null } = {}) {
   const [portP, portT] = [await freePort(), await freePort()];
   const parentOrigin = `http://127.0.0.1:${portP}`;
   const tunnelOrigin = `http://localhost:${portT}`;
@@ -93,14 +129,30 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
   // blocking external script would put a round trip in front of every
   // script of the page, which no production page has.
   const probe = template(fs.readFileSync(path.join(pagesDir, "probe.js"), "utf8"));
-  const inlineProbe = (html) => html.replace(PROBE_TAG, () => `<script>${probe}</script>`);
+  const inlineProbe = (html) => (withProbe ? html.replace(PROBE_TAG, () => `<script>${probe}</script>`) : withoutProbe(html));
+  const withProbeTag = (html) => (withProbe ? injectProbe(html) : html);
+  const absNow = () => performance.timeOrigin + performance.now();
+  const observed = (req, res, status, body, encoding) => observe?.({
+    kind: "http", at: absNow(), path: new URL(req.url, "http://x").pathname, status, bytes: body ? body.length : 0, encoding,
+  });
+  const gzipped = new Map(); // etag → gzip -9 of the body: compressed once, as a deployment would precompress
 
   // Static tunnel files as a production server would serve them: revalidated
   // each load (ETag), so fresh iframes get 304s and the browser's code caches.
   const serveStatic = (req, res, body, type) => {
-    const etag = `"${crypto.createHash("sha1").update(body).digest("base64url")}"`;
+    let etag = `"${crypto.createHash("sha1").update(body).digest("base64url")}"`;
     const headers = { "Cache-Control": "no-cache", ETag: etag };
-    if (req.headers["if-none-match"] === etag) { res.writeHead(304, headers); return res.end(); }
+    if (gzip) {
+      headers.Vary = "Accept-Encoding";
+      if (/\bgzip\b/.test(req.headers["accept-encoding"] ?? "")) {
+        if (!gzipped.has(etag)) gzipped.set(etag, zlib.gzipSync(body, { level: 9 }));
+        body = gzipped.get(etag);
+        headers.ETag = etag = `${etag.slice(0, -1)}-gzip"`;
+        headers["Content-Encoding"] = "gzip";
+      }
+    }
+    if (req.headers["if-none-match"] === etag) { observed(req, res, 304, null); res.writeHead(304, headers); return res.end(); }
+    observed(req, res, 200, body, headers["Content-Encoding"] ?? "identity");
     send(res, 200, type, req.method === "HEAD" ? undefined : body, headers);
   };
 
@@ -111,6 +163,9 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
       const url = new URL(req.url, tunnelOrigin);
       const p = url.pathname;
       if (p === "/bench/warm.html") return serveStatic(req, res, Buffer.from("<!doctype html><title>warm-up</title>"), TYPES[".html"]);
+      if (linkCheck && p === "/bench/link.html") return send(res, 200, TYPES[".html"], linkCheck, { "Cache-Control": "no-store" });
+      if (linkCheck && p === "/bench/ping") return send(res, 200, "text/plain", "ok", { "Cache-Control": "no-store" });
+      if (linkCheck && p === "/bench/bulk") return send(res, 200, "application/octet-stream", crypto.randomBytes(250000), { "Cache-Control": "no-store" });
       if (p === "/ceiling/") {
         const html = template(fs.readFileSync(path.join(pagesDir, "ceiling.html"), "utf8"));
         served.ceiling.set(p, Buffer.from(withoutProbe(html)));
@@ -127,15 +182,18 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
         return serveStatic(req, res, body, p.endsWith("/") ? TYPES[".html"] : TYPES[".js"]);
       }
       if (p.startsWith("/tunnel/")) {
-        if (p === "/tunnel/config.json") return json(res, JSON.parse(tunnelConfig));
+        if (p === "/tunnel/config.json") {
+          observed(req, res, 200, Buffer.from(tunnelConfig), "identity");
+          return json(res, JSON.parse(tunnelConfig));
+        }
         const rel = p === "/tunnel/" ? "index.html" : decodeURIComponent(p.slice("/tunnel/".length));
-        const file = path.join(builtTunnel, path.normalize(rel));
-        if (!file.startsWith(builtTunnel + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+        const file = path.join(TUNNEL_DIR, path.normalize(rel));
+        if (!file.startsWith(TUNNEL_DIR + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
           return send(res, 404, "text/plain", "not found\n");
         }
         let body = fs.readFileSync(file);
         served.ours.set(p, body);
-        if (file.endsWith(".html")) body = Buffer.from(inlineProbe(injectProbe(body.toString("utf8"))));
+        if (file.endsWith(".html")) body = Buffer.from(inlineProbe(withProbeTag(body.toString("utf8"))));
         return serveStatic(req, res, body, typeOf(file));
       }
       send(res, 404, "text/plain", "not found\n");
@@ -147,14 +205,33 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
   const trace = (t0) => (traceXmpp ? (t) => log(`xmpp +${(performance.now() - t0).toFixed(1).padStart(5)} ms ${t.slice(0, 300)}`) : null);
   const xmppWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (ps) => (ps.has("xmpp") ? "xmpp" : false) });
   const rawWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  xmppWss.on("connection", (ws) => serveXmpp(ws, { domain: DOMAIN, pubsub: PUBSUB, users, registry, log: trace(performance.now()) }));
+  const echoWss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  echoWss.on("connection", (ws) => ws.on("message", (d, binary) => ws.send(d, { binary })));
+  let wsCount = 0;
+  xmppWss.on("connection", (ws, req) => {
+    // The cold-connect run's timeline: every frame as the server's XMPP side
+    // gets or sends it (so after / before the emulated one-way delay).
+    const seen = { kind: "ws", conn: req.benchConn, path: new URL(req.url, tunnelOrigin).pathname };
+    if (observe) {
+      ws.on("message", (d) => observe({ ...seen, what: "in", at: absNow() + wsDelayMs, bytes: d.length, text: d.toString("utf8").slice(0, 80) }));
+      ws.on("close", () => observe({ ...seen, what: "close", at: absNow() }));
+    }
+    const sock = wsDelayMs ? delayedSocket(ws, wsDelayMs) : ws;
+    if (observe) {
+      const send = sock.send;
+      sock.send = (data) => { observe({ ...seen, what: "out", at: absNow(), bytes: Buffer.byteLength(data), text: String(data).slice(0, 80) }); return send.call(sock, data); };
+    }
+    serveXmpp(sock, { domain: DOMAIN, pubsub: PUBSUB, users, registry, log: trace(performance.now()) });
+  });
   rawWss.on("connection", (ws) => serveRaw(ws, { domain: DOMAIN, user: USER, registry }));
   tunnelServer.on("upgrade", (req, socket, head) => {
     const p = new URL(req.url, tunnelOrigin).pathname;
     // Only the tunnel pages' own origin may open the sockets (as a real server would check).
     if (req.headers.origin !== tunnelOrigin) { socket.destroy(); return; }
-    const wss = p === "/ws/" || p === "/ws" ? xmppWss : p === "/raw" ? rawWss : null;
+    const wss = p === "/ws/" || p === "/ws" ? xmppWss : p === "/raw" ? rawWss : linkCheck && p === "/echo" ? echoWss : null;
     if (!wss) { socket.destroy(); return; }
+    req.benchConn = ++wsCount;
+    observe?.({ kind: "ws", what: "upgrade", conn: req.benchConn, at: absNow(), path: p });
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
 
@@ -251,7 +328,7 @@ export async function startBenchServer({ log = console.log, traceXmpp = false } 
     async stop() {
       for (const b of bursts.values()) b.controller.abort();
       for (const s of registry.values()) s.ws.terminate();
-      for (const wss of [xmppWss, rawWss]) for (const c of wss.clients) c.terminate();
+      for (const wss of [xmppWss, rawWss, echoWss]) for (const c of wss.clients) c.terminate();
       await Promise.all([tunnelServer, parentServer].map((s) => new Promise((r) => { s.close(() => r()); s.closeAllConnections(); })));
     },
   };

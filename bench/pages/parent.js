@@ -35,7 +35,8 @@ function flushLogs() {
   logs = [];
   post("/ctl/log", { lines });
 }
-setInterval(flushLogs, 1000);
+// (The cold-connect run posts nothing while it measures: its network is the emulated link.)
+if (plan.mode !== "cold") setInterval(flushLogs, 1000);
 
 /** One tunnel iframe and everything it posted. */
 class Frame {
@@ -156,6 +157,7 @@ addEventListener("message", (e) => {
  */
 async function openTunnel(spec, resource, subscribe) {
   const t0 = performance.now();
+  const t0Abs = performance.timeOrigin + t0;
   const f = new Frame(spec, resource);
   const loaded = await f.waitFor((m) => m === "4|loaded", "4|loaded");
   const loadedMs = loaded.at - t0;
@@ -169,7 +171,7 @@ async function openTunnel(spec, resource, subscribe) {
     const reply = await f.waitFor((m) => m.startsWith("7|"), "7| reply");
     if (reply.data !== `7|${NODE}`) throw new Error(`${spec.key}: subscribe failed: ${reply.data}`);
   }
-  return { f, loadedMs, connectMs };
+  return { f, loadedMs, connectMs, t0Abs };
 }
 
 let nextSeq = 0;
@@ -258,7 +260,22 @@ async function clockOffset() {
   return best;
 }
 
+/**
+ * The cold-connect run (bench/cold.mjs): one tunnel, one fresh iframe in a
+ * fresh browser context, over the emulated link; times from creating the
+ * iframe. The page's own start is over first (settleMs), so the tunnel does
+ * not share the CPU with it.
+ */
+async function cold() {
+  await sleep(plan.settleMs);
+  const spec = plan.tunnels[0];
+  const { loadedMs, connectMs, t0Abs } = await openTunnel(spec, spec.resource, false);
+  flushLogs();
+  await post("/ctl/report", { report: { mode: plan.mode, tunnel: spec.key, webdriver: navigator.webdriver, loadedMs, connectMs, t0Abs } });
+}
+
 async function main() {
+  if (plan.mode === "cold") return cold();
   const report = { webdriver: navigator.webdriver, userAgent: navigator.userAgent, mode: plan.mode };
   progress(`parent page up: navigator.webdriver=${navigator.webdriver}`);
 
