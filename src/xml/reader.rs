@@ -236,6 +236,11 @@ impl<'a> Builder<'a> {
     /// Appends to the open element's text node, created if a tag came
     /// since the last text.
     fn add_text(&mut self, s: &str) -> Result<(), XmlError> {
+        // (An empty CDATA section is no text at all: `<a><![CDATA[]]></a>`
+        // is `<a/>`.)
+        if s.is_empty() {
+            return Ok(());
+        }
         let span = self.keep(s);
         match self.last_text.and_then(|i| self.doc.nodes.get_mut(i as usize)) {
             // Nothing else was written since: the text continues it.
@@ -486,6 +491,7 @@ mod tests {
         // A referenced CR is a CR: line-end normalization is of literal ones.
         assert_eq!(p("<n>a&#13;\r\nb</n>").unwrap().text(), "a\r\nb");
         assert_eq!(p("<n><![CDATA[a\r\nb]]></n>").unwrap().text(), "a\nb");
+        assert!(p("<n><![CDATA[]]></n>").unwrap().is_empty(), "an empty CDATA section is no text");
     }
 
     #[test]

@@ -38,23 +38,25 @@ export const USERS = ["agent1", "agent2", "agent3", "agent4", "agent5", "agent6"
 
 /**
  * Logs agent9 in with each form of its password (each in a fresh
- * context), and with a password that only looks alike; returns what the
- * parent received each time.
+ * context), expecting `connected` over `mechanism`, and with a password
+ * that only looks alike, expecting `unauthorized` (the server does check).
  */
-export async function loginWithUnicodePasswords(env) {
-  const results = [];
-  for (const password of [...UNICODE_PASSWORDS, "Pass-Zoe-12"]) {
+export async function checkUnicodePasswords(env, mechanism) {
+  for (const [password, want] of [[UNICODE_PASSWORDS[0], "connected"], [UNICODE_PASSWORDS[1], "connected"], ["Pass-Zoe-12", "unauthorized"]]) {
     const context = await env.browser.newContext();
     try {
       const page = await openParent(context, env.stack);
       await page.evaluate(([d, p]) => window.send("3|nfkc", "1|agent9", `5|${d}`, `2|${p}`), [env.stack.server.domain, password]);
       await waitMessage(page, /^4\|(connected|unauthorized)$/);
-      results.push(await received(page));
+      const msgs = await received(page);
+      if (!msgs.includes(`4|${want}`)) throw new Error(`${password}: not ${want}:\n${msgs.join("\n")}`);
+      if (want === "connected" && !msgs.includes(`13|logged in as agent9@localhost/nfkc (${mechanism})`)) {
+        throw new Error(`${password}: not logged in with ${mechanism}:\n${msgs.join("\n")}`);
+      }
     } finally {
       await context.close();
     }
   }
-  return results;
 }
 
 /**
