@@ -268,6 +268,7 @@ impl Tunnel {
 
     /// A LOGGING line for the parent. Never pass secrets here.
     fn log(&mut self, line: &str) {
+        let line = capped(line);
         self.post_parent(format(MsgType::Logging, line));
         self.trace(line);
     }
@@ -302,6 +303,20 @@ impl Tunnel {
         self.post_parent(format(MsgType::Status, s.as_str()));
     }
 
+}
+
+/// The longest LOGGING line, in bytes: some lines quote what the server
+/// sent (a stream error's text, a BOSH condition), which is up to a
+/// megabyte and must not become one parent message of that size.
+const MAX_LOG_BYTES: usize = 1000;
+
+/// `line`, cut to `MAX_LOG_BYTES` at a character boundary.
+fn capped(line: &str) -> &str {
+    let mut end = line.len().min(MAX_LOG_BYTES);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    &line[..end]
 }
 
 /// What a trace line may show of a frame: the SASL exchange carries the

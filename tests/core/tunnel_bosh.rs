@@ -96,6 +96,22 @@ fn disconnect_req_over_bosh_terminates_the_session() {
     assert_eq!(statuses(&h.take_parent()), ["unloading", "disconnecting", "disconnected"]);
 }
 
+/// A LOGGING line quoting the server is cut to 1000 bytes, whatever the
+/// server sent (here a terminate condition of 300 KB).
+#[test]
+fn what_the_server_says_is_logged_in_bounds() {
+    let mut h = Harness::new();
+    h.send_all(&["12|bosh", "3|desk", "1|agent1", "5|d.example", "2|secret"]);
+    h.bosh_login();
+    h.take_parent();
+    let condition = "é".repeat(150_000);
+    h.answer_last(&format!("<body xmlns='{HTTPBIND}' type='terminate' condition='{condition}'/>"));
+    let lines: Vec<_> = h.take_parent().into_iter().filter(|m| m.starts_with("13|")).collect();
+    let ended = lines.iter().find(|l| l.contains("the BOSH session ended")).expect("logged");
+    assert!(ended.len() <= 1003, "{} bytes", ended.len());
+    assert!(ended.ends_with('é'), "cut at a character boundary");
+}
+
 #[test]
 fn a_websocket_that_cannot_open_falls_back_to_bosh() {
     let mut h = Harness::with_config(r#"{"allowInsecurePlain":true,"reconnectJitter":false,"reconnectBaseMs":100}"#);
