@@ -12,22 +12,37 @@ use crate::config::{normalize_origin, Config};
 use gloo_events::EventListener;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use js_sys::JsString;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Window};
 
 pub(crate) struct ParentLink {
-    parent: Option<Window>,
-    /// The origin of the last accepted message.
-    verified: Option<String>,
+    parent: Option<ParentWindow>,
+    /// The origin of the last accepted message (and as a JavaScript string,
+    /// so that it is not decoded from wasm memory at every event).
+    pub verified: Option<(String, JsString)>,
     /// Until the parent has spoken: the origins `4|loaded` may go to.
-    candidates: Vec<String>,
+    candidates: Vec<JsString>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The parent window, as far as posting to it goes.
+    type ParentWindow;
+
+    /// `postMessage(message, targetOrigin)` with the message as text and
+    /// the origin as a JavaScript string: one call per message, no string
+    /// made twice (web-sys's `Window::post_message` takes a JsValue, made by
+    /// a call of its own, and a `&str`, decoded again at every call).
+    #[wasm_bindgen(method, catch, js_name = postMessage)]
+    fn post_text(this: &ParentWindow, message: &str, target_origin: &JsString) -> Result<(), JsValue>;
 }
 
 impl ParentLink {
     pub fn new(window: &Window, cfg: &Config, own_origin: &str) -> ParentLink {
-        let parent = window.parent().ok().flatten();
+        let parent = window.parent().ok().flatten().map(JsCast::unchecked_into::<ParentWindow>);
         let ancestor = ancestor_origin(window).filter(|o| cfg.origin_allowed(o, own_origin));
-        let candidates = match ancestor {
+        let candidates: Vec<String> = match ancestor {
             Some(o) => vec![o],
             None if cfg.allow_any_origin => referrer_origin(window).into_iter().collect(),
             None => {
@@ -36,21 +51,29 @@ impl ParentLink {
                 c
             }
         };
+        let candidates = candidates.iter().map(|o| JsString::from(o.as_str())).collect();
         ParentLink { parent, verified: None, candidates }
     }
 
     pub fn post(&self, msg: &str) {
         let Some(p) = &self.parent else { return };
-        let data = JsValue::from_str(msg);
         match &self.verified {
-            Some(o) => {
-                let _ = p.post_message(&data, o);
+            Some((_, o)) => {
+                let _ = p.post_text(msg, o);
             }
             None => {
                 for o in &self.candidates {
-                    let _ = p.post_message(&data, o);
+                    let _ = p.post_text(msg, o);
                 }
             }
+        }
+    }
+
+    /// From now on, messages go to `origin` (a message from it was accepted).
+    pub fn verify(&mut self, origin: String) {
+        if self.verified.as_ref().is_none_or(|(o, _)| *o != origin) {
+            let js = JsString::from(origin.as_str());
+            self.verified = Some((origin, js));
         }
     }
 
@@ -59,7 +82,7 @@ impl ParentLink {
     /// origin has the same origin).
     pub fn is_source(&self, e: &MessageEvent) -> bool {
         match (e.source(), &self.parent) {
-            (Some(src), Some(p)) => js_sys::Object::is(&src, p.as_ref()),
+            (Some(src), Some(p)) => js_sys::Object::is(&src, p.unchecked_ref()),
             _ => false,
         }
     }
@@ -115,7 +138,7 @@ pub(crate) fn listen(window: &Window, shell: &ShellRef, own_origin: String) -> E
         with(&shell, |s, now| {
             let verdict = judge(e, &s.parent, s.tunnel.config(), &own_origin);
             if verdict != Verdict::Ignore {
-                s.parent.verified = Some(e.origin());
+                s.parent.verify(e.origin());
             }
             match verdict {
                 Verdict::Ignore => {}

@@ -52,8 +52,8 @@ impl Socket {
                 with(shell, |s, now| s.tunnel.handle_open(now, conn, &protocol))
             }),
             on("message", |shell, conn, _, e| {
-                let Some(e) = e.dyn_ref::<MessageEvent>() else { return };
-                let data = e.data();
+                // (A WebSocket's message events are MessageEvents: no check.)
+                let data = e.unchecked_ref::<MessageEvent>().data();
                 with(shell, |s, now| match data.dyn_ref::<js_sys::JsString>() {
                     // Measured before it is copied into wasm memory (a UTF-16
                     // unit is at least one byte): a huge frame must not be

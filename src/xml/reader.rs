@@ -373,15 +373,27 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// The bytes `check_literal` looks at twice: C0 controls but white space,
+/// and 0xEF (the lead byte of U+FFFE and U+FFFF).
+static SUSPECT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = !matches!(c as u8, b'\t' | b'\n' | b'\r');
+        c += 1;
+    }
+    t[0xEF] = true;
+    t
+};
+
 /// No character XML cannot carry, written literally (most C0 controls;
 /// U+FFFE and U+FFFF, EF BF BE/BF in UTF-8).
 fn check_literal(raw: &str) -> Result<(), XmlError> {
     let b = raw.as_bytes();
-    // A first pass that only flags control bytes and 0xEF, without an
-    // early exit or exceptions, which the compiler vectorizes: text is
-    // mostly clean, and this runs over every byte of every stanza.
-    let suspect = b.iter().fold(0u8, |acc, &c| acc | (c < 0x20) as u8 | (c == 0xEF) as u8) != 0;
-    if !suspect {
+    // A table lookup per byte first (this runs over every byte of every
+    // stanza, and most text is clean): only if it flags a byte, a control
+    // other than white space or a 0xEF, is each byte looked at again.
+    if !b.iter().any(|&c| SUSPECT[c as usize]) {
         return Ok(());
     }
     let bad = b.iter().enumerate().any(|(i, &c)| {
@@ -397,10 +409,11 @@ fn check_literal(raw: &str) -> Result<(), XmlError> {
 
 /// After `check_literal`: what character references in `raw` produced is a
 /// character XML allows (quick-xml refuses only `&#0;` and non-characters).
+/// Literal characters were checked already, so anything `check_literal`
+/// finds in `value` came from a reference.
 fn check_refs(raw: &str, value: &str) -> Result<(), XmlError> {
-    // (A byte search first: most text has no character reference at all.)
-    if raw.as_bytes().contains(&b'#') && !value.chars().all(is_xml_char) {
-        return Err(BadCharRef);
+    if raw.as_bytes().contains(&b'&') {
+        return check_literal(value).map_err(|_| BadCharRef);
     }
     Ok(())
 }
@@ -427,13 +440,20 @@ fn attributes_separated(raw: &str) -> bool {
 /// An XML name (XML 1.0 §2.3) of the namespaces kind: one or two NCNames,
 /// joined by a colon.
 pub(crate) fn is_qname(s: &str) -> bool {
-    match s.split_once(':') {
-        Some((prefix, local)) => is_ncname(prefix) && is_ncname(local),
+    match s.as_bytes().iter().position(|&b| b == b':') {
+        Some(i) => is_ncname(&s[..i]) && is_ncname(&s[i + 1..]),
         None => is_ncname(s),
     }
 }
 
 fn is_ncname(s: &str) -> bool {
+    let b = s.as_bytes();
+    // XMPP's names are ASCII: bytes, without decoding characters.
+    if b.is_ascii() {
+        let start = |c: u8| c.is_ascii_alphabetic() || c == b'_';
+        let rest = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+        return b.first().is_some_and(|&c| start(c)) && b.iter().all(|&c| rest(c));
+    }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
 }
