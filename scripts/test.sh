@@ -9,9 +9,10 @@ start=$(date +%s)
 bash scripts/setup.sh
 bash scripts/build.sh
 # The tunnel page's gzipped download (html with its script, and the wasm;
-# and with scram.wasm, which only pages without WebCrypto fetch), held to
-# its budget: 120 KB, and 150 KB for a plain-http page.
-node scripts/size.mjs --max 120000 --max-insecure 150000
+# and with scram.wasm, which only pages without WebCrypto fetch). Its budget
+# is 120 KB (150 KB for a plain-http page); these ratchets hold what the
+# page is now, and only ever move down.
+node scripts/size.mjs --max 118873 --max-insecure 140589
 
 echo "test: native unit and transcript tests of the core"
 cargo test --workspace --quiet

@@ -16,7 +16,6 @@
 
 use crate::prelude::*;
 use super::element::{AttrRec, Doc, Rec, Span};
-use super::escape::is_xml_char;
 use quick_xml::escape::{unescape, EscapeError};
 use quick_xml::events::{BytesCData, BytesStart, BytesText, Event};
 use quick_xml::name::{Namespace, NamespaceError, QName, ResolveResult};
