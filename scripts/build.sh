@@ -34,8 +34,12 @@ wasm-bindgen --target web --out-dir "$pkg" --out-name scram "$wasm_dir/xmpp_tunn
 echo "build: wasm-opt"
 features=(--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
   --enable-mutable-globals --enable-multivalue --enable-reference-types)
+# --low-memory-unused lets it fold constant offsets into loads and stores
+# (1.3 KB gzipped of the page): it assumes nothing lives in the first 1 KB of
+# memory, which holds here: Rust's wasm32 layout puts the stack first, growing
+# down from 1 MB, and all data above it.
 for m in tunnel:tunnel_bg.wasm scram:scram.wasm; do
-  "$wasm_opt" -Oz --strip-producers "${features[@]}" "$pkg/${m%%:*}_bg.wasm" -o "$out/${m#*:}"
+  "$wasm_opt" --low-memory-unused -Oz --strip-producers "${features[@]}" "$pkg/${m%%:*}_bg.wasm" -o "$out/${m#*:}"
   # V8 (as in Chromium) must accept the result.
   node -e 'if (!WebAssembly.validate(require("fs").readFileSync(process.argv[1]))) { console.error("build: invalid wasm"); process.exit(1) }' "$out/${m#*:}"
 done

@@ -52,7 +52,7 @@ impl Tunnel {
             nfkc: self.unicode.nfkc,
         };
         let link = match transport {
-            Transport::WebSocket => Link::WebSocket { open: false, close_sent: false },
+            Transport::WebSocket => Link::WebSocket { open: false, close_sent: false, header_sent: false },
             Transport::Bosh => Link::Bosh(Box::new(Bosh::new(&attempt.domain, first_rid, self.cfg.max_stanza_bytes))),
         };
         self.conn_seq += 1;
@@ -113,6 +113,26 @@ impl Tunnel {
             *open = true;
         }
         self.flush_session();
+    }
+
+    /// The stream header a WebSocket connection `conn` opens with, while it
+    /// is not open yet: what a socket the page opened early must have sent
+    /// for `handle_open_sent` to take it.
+    pub fn stream_header(&self, conn: u32) -> Option<String> {
+        match self.conn.as_ref() {
+            Some(c) if c.id == conn && matches!(c.link, Link::WebSocket { open: false, .. }) => Some(websocket::open(&c.attempt.domain)),
+            _ => None,
+        }
+    }
+
+    /// The WebSocket opened, and the page has sent `stream_header(conn)` on
+    /// it already (the early stream, whose answers follow as messages).
+    pub fn handle_open_sent(&mut self, now: Millis, conn: u32, protocol: &str) {
+        // (Only before the first header: a restart's is always ours.)
+        if let Some(Link::WebSocket { open: false, header_sent, .. }) = self.conn.as_mut().filter(|c| c.id == conn).map(|c| &mut c.link) {
+            *header_sent = true;
+        }
+        self.handle_open(now, conn, protocol);
     }
 
     /// One WebSocket text message.

@@ -18,6 +18,9 @@ pub(super) enum Link {
         open: bool,
         /// We sent `<close/>` on it.
         close_sent: bool,
+        /// The page sent the first stream header on it already, before
+        /// the module had loaded (`handle_open_sent`): not sent again.
+        header_sent: bool,
     },
     Bosh(Box<Bosh>),
 }
@@ -87,9 +90,13 @@ impl Tunnel {
         let now = self.clock;
         let Some(c) = self.conn.as_mut() else { return };
         match &mut c.link {
-            Link::WebSocket { .. } => {
+            Link::WebSocket { header_sent, .. } => {
                 let frame = websocket::open(&c.attempt.domain);
-                self.send(frame);
+                if std::mem::take(header_sent) {
+                    self.trace_frame("SEND (early socket) ", &frame);
+                } else {
+                    self.send(frame);
+                }
             }
             Link::Bosh(bosh) => {
                 let restart = bosh.is_started();
@@ -114,7 +121,7 @@ impl Tunnel {
         let now = self.clock;
         let Some(c) = self.conn.as_mut() else { return };
         match &mut c.link {
-            Link::WebSocket { open, close_sent } => {
+            Link::WebSocket { open, close_sent, .. } => {
                 if *open && !*close_sent {
                     *close_sent = true;
                     self.out.push(Output::Send { conn: c.id, data: websocket::close() });

@@ -5,6 +5,7 @@
 //! window messages (spec §4.1, `parent.rs`); every listener is owned by
 //! what it listens to and removed when that is dropped.
 
+mod early;
 mod http;
 mod parent;
 mod scram;
@@ -36,8 +37,8 @@ pub(crate) struct Shell {
     scram_fallback: Option<js_sys::Function>,
     /// The socket the page opened to the default endpoint while the module
     /// loaded, until a first connection to that URL takes it over (or
-    /// anything else is opened first, which closes it).
-    early: Option<web_sys::WebSocket>,
+    /// anything else is opened first, which closes it): `early.rs`.
+    early: Option<early::EarlyStream>,
     /// Transport failures that happened while outputs were being carried
     /// out (a constructor that throws), fed in afterwards.
     deferred: VecDeque<Deferred>,
@@ -49,8 +50,11 @@ pub(crate) type ShellRef = Rc<RefCell<Shell>>;
 enum Deferred {
     SocketFailed(u32),
     PostFailed(u32, u64),
-    /// An adopted socket that was open already: its open event is past.
-    SocketOpen(u32, String),
+    /// An adopted socket that was open already: its open event is past,
+    /// and the page may have sent the stream header on it.
+    SocketOpen { conn: u32, protocol: String, header_sent: bool },
+    /// What the server sent on an adopted socket before it was adopted.
+    SocketMessage(u32, JsValue),
 }
 
 thread_local! {
@@ -61,11 +65,11 @@ thread_local! {
 /// Entry point, called once by the tunnel page's bootstrap with the text of
 /// `config.json` (undefined when it is absent or unreadable), the function
 /// that computes SCRAM's keys and proof with the fallback module
-/// (`scram.wasm`; see `scram.rs`), and the socket it opened to the default
-/// endpoint while the module loaded (so that the socket's round trips
-/// overlap the module's download).
+/// (`scram.wasm`; see `scram.rs`), and the stream it opened to the default
+/// endpoint while the module loaded (so that its round trips overlap the
+/// module's download; `early.rs`).
 #[wasm_bindgen]
-pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>, early: Option<web_sys::WebSocket>) {
+pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>, early: Option<early::EarlyStream>) {
     if SHELL.with(|s| s.borrow().is_some()) {
         return;
     }
@@ -184,7 +188,9 @@ impl Shell {
             match self.deferred.pop_front() {
                 Some(Deferred::SocketFailed(conn)) => self.tunnel.handle_closed(now(), conn, 1006),
                 Some(Deferred::PostFailed(conn, rid)) => self.tunnel.handle_http(now(), conn, rid, 0, ""),
-                Some(Deferred::SocketOpen(conn, protocol)) => self.tunnel.handle_open(now(), conn, &protocol),
+                Some(Deferred::SocketOpen { conn, protocol, header_sent: true }) => self.tunnel.handle_open_sent(now(), conn, &protocol),
+                Some(Deferred::SocketOpen { conn, protocol, .. }) => self.tunnel.handle_open(now(), conn, &protocol),
+                Some(Deferred::SocketMessage(conn, data)) => socket::receive(self, now(), conn, &data),
                 None => break,
             }
         }
@@ -202,12 +208,7 @@ impl Shell {
         match o {
             Output::Parent(msg) => self.parent.post(&msg),
             Output::Open { conn, url } => match self.take_early(shell, conn, &url).or_else(|| socket::Socket::open(shell, conn, &url)) {
-                Some(sock) => {
-                    if sock.is_open() {
-                        self.deferred.push_back(Deferred::SocketOpen(conn, sock.protocol()));
-                    }
-                    self.sockets.push(sock);
-                }
+                Some(sock) => self.sockets.push(sock),
                 None => self.deferred.push_back(Deferred::SocketFailed(conn)),
             },
             Output::Post { conn, rid, url, body } => {
@@ -236,24 +237,6 @@ impl Shell {
                     scram::derive(Rc::downgrade(shell), conn, ask, self.scram_fallback.clone());
                 }
             }
-        }
-    }
-
-    /// The early socket, for a first connection to its URL that it can
-    /// still serve; otherwise it is closed.
-    fn take_early(&mut self, shell: &ShellRef, conn: u32, url: &str) -> Option<socket::Socket> {
-        let ws = self.early.take()?;
-        if ws.url() != url {
-            let _ = ws.close();
-            return None;
-        }
-        socket::Socket::adopt(shell, conn, ws)
-    }
-
-    /// Closes the early socket, if nothing took it.
-    pub(crate) fn drop_early(&mut self) {
-        if let Some(ws) = self.early.take() {
-            let _ = ws.close();
         }
     }
 

@@ -2,10 +2,11 @@
 //! the `Socket` removes them and closes it, so a replaced connection can
 //! never report into the tunnel again.
 
-use super::{with, ShellRef};
+use super::{with, Shell, ShellRef};
+use crate::tunnel::Millis;
 use gloo_events::EventListener;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 pub(crate) struct Socket {
@@ -54,18 +55,7 @@ impl Socket {
             on("message", |shell, conn, _, e| {
                 // (A WebSocket's message events are MessageEvents: no check.)
                 let data = e.unchecked_ref::<MessageEvent>().data();
-                with(shell, |s, now| match data.dyn_ref::<js_sys::JsString>() {
-                    // Measured before it is copied into wasm memory (a UTF-16
-                    // unit is at least one byte): a huge frame must not be
-                    // able to exhaust it. The core checks the byte length.
-                    Some(j) if j.length() as usize > s.tunnel.config().max_stanza_bytes => {
-                        s.tunnel.handle_oversized(now, conn)
-                    }
-                    Some(_) => s.tunnel.handle_message(now, conn, &data.as_string().unwrap_or_default()),
-                    // RFC 7395 allows only text frames; a binary one reads as
-                    // empty, which the core reports as malformed.
-                    None => s.tunnel.handle_message(now, conn, ""),
-                })
+                with(shell, |s, now| receive(s, now, conn, &data))
             }),
             on("close", |shell, conn, _, e| {
                 let code = e.dyn_ref::<CloseEvent>().map_or(1006, |c| c.code());
@@ -87,6 +77,21 @@ impl Socket {
     pub fn send(&self, data: &str) {
         // A socket that is closing refuses; its close event tells the core.
         let _ = self.ws.send_with_str(data);
+    }
+}
+
+/// One message from the server on `conn` into the tunnel.
+#[inline(never)]
+pub(crate) fn receive(s: &mut Shell, now: Millis, conn: u32, data: &JsValue) {
+    match data.dyn_ref::<js_sys::JsString>() {
+        // Measured before it is copied into wasm memory (a UTF-16 unit is
+        // at least one byte): a huge frame must not be able to exhaust it.
+        // The core checks the byte length.
+        Some(j) if j.length() as usize > s.tunnel.config().max_stanza_bytes => s.tunnel.handle_oversized(now, conn),
+        Some(_) => s.tunnel.handle_message(now, conn, &data.as_string().unwrap_or_default()),
+        // RFC 7395 allows only text frames; a binary one reads as empty,
+        // which the core reports as malformed.
+        None => s.tunnel.handle_message(now, conn, ""),
     }
 }
 

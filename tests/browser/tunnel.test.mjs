@@ -30,6 +30,36 @@ test("finesse.js 10.x order (3,1,5,2,6) reaches connected with the requested res
   await page.close();
 });
 
+/** The tunnel's console trace (type 16 turns it on): what it sends and receives. */
+async function tracedPage(tunnelUrl) {
+  const page = await openParent(env.context, env.stack, "", tunnelUrl);
+  const trace = [];
+  page.on("console", (m) => trace.push(m.text()));
+  await page.evaluate(() => window.send('16|{"enableConsoleTraceLogging":"true"}'));
+  return { page, trace };
+}
+
+test("the stream the page opened while its module loaded is the login's: one header less to wait for", async () => {
+  const { page, trace } = await tracedPage();
+  await login(page, env.stack.server, "agent1", "early");
+  const opens = trace.filter((l) => /^SEND( \(early socket\))? <open /.test(l));
+  assert.equal(opens.length, 2, opens.join("\n"));
+  assert.match(opens[0], /^SEND \(early socket\) <open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="localhost" version="1.0"\/>$/);
+  assert.match(opens[1], /^SEND <open /, "the restart after SASL");
+  assert.ok(trace.findIndex((l) => l.startsWith("RECV <open")) > trace.indexOf(opens[0]), "the server's header after ours");
+  await page.close();
+});
+
+test("a page whose host is not the domain: the early stream is refused, and the login opens its own", async () => {
+  // The same tunnel at 127.0.0.1: the page's early stream asks for a
+  // domain Prosody does not serve.
+  const { page, trace } = await tracedPage(env.stack.server.tunnelUrl.replace("//localhost:", "//127.0.0.1:"));
+  await login(page, env.stack.server, "agent1", "not-early");
+  const opens = trace.filter((l) => /^SEND( \(early socket\))? <open /.test(l));
+  assert.deepEqual(opens.map((l) => l.slice(0, 6)), ["SEND <", "SEND <"], opens.join("\n"));
+  await page.close();
+});
+
 test("12.x order (12,3,5,1,2, no 6) reaches connected and defaults the pubsub service", async () => {
   const page = await openParent(env.context, env.stack);
   const node = "/finesse/api/User/agent2";

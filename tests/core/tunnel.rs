@@ -247,6 +247,30 @@ fn finesse_10_handshake_reaches_connected() {
     assert_eq!(p, ["3|desk", "4|connecting", "3|desk", "4|connected"]);
 }
 
+/// A socket the page opened early with the stream header already sent: the
+/// header the tunnel would send is the one the page must have sent; it is
+/// not sent again, and the login goes on from the server's answers.
+#[test]
+fn a_stream_header_the_page_sent_early_is_not_sent_again() {
+    let mut h = Harness::new();
+    h.send_all(&[r#"16|{"enableConsoleTraceLogging":"true"}"#, "1|Agent1", "5|d.example", "2|secret"]);
+    let c = h.conn.expect("a connection");
+    let header = "<open xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\" to=\"d.example\" version=\"1.0\"/>";
+    assert_eq!(h.t.stream_header(c).as_deref(), Some(header));
+    assert_eq!(h.t.stream_header(c + 1), None, "another connection's");
+    h.t.handle_open_sent(h.now, c, "xmpp");
+    h.drain();
+    assert!(h.take_sent().is_empty(), "the header went once, from the page");
+    assert!(h.console.iter().any(|l| l.starts_with("SEND (early socket) <open")), "{:?}", h.console);
+    assert_eq!(h.t.stream_header(c), None, "open now");
+    h.server(OPEN);
+    h.server(FEATURES_PLAIN);
+    h.server("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+    let sent = h.take_sent();
+    assert!(sent[0].starts_with("<auth "), "{sent:?}");
+    assert_eq!(sent[1], header, "the restart after SASL is ours");
+}
+
 #[test]
 fn finesse_12_order_and_late_resource() {
     let mut h = Harness::new();

@@ -8,11 +8,26 @@ import initScram, { derive } from "../../build/pkg/scram.js";
 
 const config = fetch("config.json", { cache: "no-store" }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
 const tunnel = initTunnel({ module_or_path: fetch("tunnel_bg.wasm") });
-// The socket a first login most likely uses (the default endpoint, /ws/ on
-// this origin), opened now: its round trips overlap the module's download.
-// The shell takes it over for a connection to that URL, or closes it.
+// The stream a first login most likely uses, opened now so that its round
+// trips overlap the module's download: the default endpoint (/ws/ on this
+// origin) and this host as the XMPP domain (a host name of letters, digits,
+// dots and hyphens, nothing to escape). The server's answers wait in
+// `frames` (a few at most: it has nothing more to say before a login). The
+// shell takes the socket over for a login to that URL and domain, or closes
+// it (src/web/early.rs).
 let early;
-try { early = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/", "xmpp"); } catch {}
+try {
+  const socket = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/", "xmpp");
+  const host = location.hostname;
+  const frames = [];
+  early = { socket, sent: undefined, take: () => (socket.onopen = socket.onmessage = null, frames) };
+  socket.onopen = () => {
+    if (socket.protocol !== "xmpp" || !/^[a-z0-9.-]+$/.test(host)) return;
+    early.sent = `<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="${host}" version="1.0"/>`;
+    socket.send(early.sent);
+  };
+  socket.onmessage = (e) => frames.push(e.data) > 8 && socket.close();
+} catch {}
 
 // SCRAM's keys and proof where the page has no WebCrypto (plain http): the
 // fallback module, fetched at the first login that needs it (src/web/scram.rs).

@@ -44,6 +44,9 @@ pub enum Ev {
     Late(u32),
     Closed(u16),
     Open(u8),
+    /// The socket opened with the stream header already sent by the page
+    /// (the early stream), then the answers the page held.
+    OpenSent(u8),
     /// The server's side of a PLAIN login on the current connection.
     Login,
     /// A BOSH outcome for the `pick`-th waiting request: this status, or
@@ -178,6 +181,17 @@ fn step(d: &mut Driver, ev: &Ev) -> Result<(), String> {
             }
             None => Ok(()),
         },
+        Ev::OpenSent(p) => match d.conn {
+            Some(c) => {
+                d.budget(0);
+                // As the shell does: only with the very header it would send.
+                if d.t.stream_header(c).is_some() {
+                    d.t.handle_open_sent(d.now, c, PROTOCOLS.get(*p as usize).copied().unwrap_or("xmpp"));
+                }
+                d.drain()
+            }
+            None => Ok(()),
+        },
         Ev::Login => d.login(),
         Ev::Http { pick, status, body } => {
             let waiting: Vec<u64> = d.outstanding.iter().filter(|(c, _)| Some(*c) == d.conn).map(|&(_, r)| r).collect();
@@ -235,7 +249,8 @@ impl Core {
             65..=72 => Ev::Advance(*rng.pick(&[1, 100, 999, 1000, 5_000, 10_000, 30_000, 61_000, 300_000]).unwrap_or(&1)),
             73..=76 => Ev::Late(*rng.pick(&[0, 1, 1000, 60_000, 100_000_000]).unwrap_or(&0)),
             77..=79 => Ev::Closed(*rng.pick(CLOSE_CODES).unwrap_or(&1006)),
-            80..=82 => Ev::Open(rng.below(PROTOCOLS.len()) as u8),
+            80 | 81 => Ev::Open(rng.below(PROTOCOLS.len()) as u8),
+            82 => Ev::OpenSent(rng.below(PROTOCOLS.len()) as u8),
             83..=86 => Ev::Login,
             87..=91 => {
                 let body = (!rng.one_in(3)).then(|| self.body(rng));
