@@ -20,14 +20,7 @@ pub fn notification(seq: u64) -> String {
          <requestId>0f8fad5b-d9cb-469f-a165-70867728950e</requestId><source>/finesse/api/User/1001001</source></Update>"
     );
     let mut escaped = String::new();
-    for c in update.chars() {
-        match c {
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '&' => escaped.push_str("&amp;"),
-            c => escaped.push(c),
-        }
-    }
+    xmpp_tunnel::xml::escape_text(&mut escaped, &update);
     format!(
         "<message xmlns='jabber:client' from='pubsub.d.example' to='agent1@d.example/desk' id='n{seq}'>\
          <event xmlns='http://jabber.org/protocol/pubsub#event'><items node='{NODE}'><item id='i{seq}'>\
@@ -61,10 +54,11 @@ impl Driver {
         self.t.handle_message(0, self.conn, xml);
         self.drain();
     }
+    /// The id of the last stanza we sent that has one.
     fn last_id(&self) -> String {
-        let last = self.sent.iter().rev().find(|s| s.contains(" id=\"")).expect("a stanza with an id");
-        let start = last.find(" id=\"").expect("id") + 5;
-        last[start..start + last[start..].find('"').expect("quote")].to_string()
+        let limits = xmpp_tunnel::xml::Limits::SERVER;
+        let id = self.sent.iter().rev().find_map(|s| Some(xmpp_tunnel::xml::parse(s, &limits).ok()?.root().attr("id")?.to_string()));
+        id.expect("we sent a stanza with an id")
     }
 }
 

@@ -77,11 +77,11 @@ impl Mutator {
         let Some(close) = b.iter().skip(open + 1).position(|&c| c == close_with).map(|i| i + open + 1) else { return };
         let inner = b[open + 1..close].to_vec();
         let new: Vec<u8> = match rng.below(5) {
-            0 => rng.pick(dict::NUMBERS).unwrap_or(&"0").as_bytes().to_vec(),
+            0 => rng.choose(dict::NUMBERS).as_bytes().to_vec(),
             1 => rng.pick(&self.tokens).unwrap_or(&"").bytes().filter(|c| !matches!(c, b'<' | b'&' | b'\'' | b'"')).collect(),
             2 => {
                 let mut v = inner.clone();
-                let c = *rng.pick(dict::CHARS).unwrap_or(&'é');
+                let c = rng.choose(dict::CHARS);
                 let mut buf = [0u8; 4];
                 let at = rng.below(v.len() + 1);
                 v.splice(at..at, c.encode_utf8(&mut buf).bytes());
@@ -107,8 +107,8 @@ impl Mutator {
         let mut s = String::new();
         for _ in 0..rng.range(1, 64) {
             match rng.below(4) {
-                0 => s.push(*rng.pick(dict::CHARS).unwrap_or(&'x')),
-                1 => s.push_str(rng.pick(dict::NUMBERS).unwrap_or(&"0")),
+                0 => s.push(rng.choose(dict::CHARS)),
+                1 => s.push_str(rng.choose(dict::NUMBERS)),
                 _ => s.push_str(rng.pick(&self.tokens).unwrap_or(&"")),
             }
         }
@@ -129,7 +129,7 @@ impl Mutator {
             // A byte that parsers treat specially.
             1 if len > 0 => {
                 let i = rng.below(len);
-                b[i] = *rng.pick(b"<>/&;'\"=: \t\r\n\0\x7f\xff|,#[]{}!?-").unwrap_or(&b'<');
+                b[i] = rng.choose(b"<>/&;'\"=: \t\r\n\0\x7f\xff|,#[]{}!?-");
             }
             // Random bytes, mostly printable.
             2 => {
@@ -186,7 +186,7 @@ impl Mutator {
             14 => number(rng, b, at),
             // A character that normalization, case or XML treat specially.
             15 | 16 => {
-                let c = *rng.pick(dict::CHARS).unwrap_or(&'é');
+                let c = rng.choose(dict::CHARS);
                 let mut buf = [0u8; 4];
                 b.splice(at..at, c.encode_utf8(&mut buf).bytes());
             }
@@ -231,7 +231,7 @@ fn span(rng: &mut Rng, len: usize) -> (usize, usize) {
 /// The digit run at or after `at` replaced by an interesting number (or one
 /// inserted there when there is none).
 fn number(rng: &mut Rng, b: &mut Vec<u8>, at: usize) {
-    let n = rng.pick(dict::NUMBERS).unwrap_or(&"0").as_bytes();
+    let n = rng.choose(dict::NUMBERS).as_bytes();
     let Some(start) = b.iter().skip(at).position(u8::is_ascii_digit).map(|i| i + at) else {
         b.splice(at..at, n.iter().copied());
         return;

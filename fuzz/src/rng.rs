@@ -41,8 +41,14 @@ impl Rng {
         self.next_u64() as u8
     }
 
+    /// One of `items`, None if there are none (a list read from files).
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
         items.get(self.below(items.len()))
+    }
+
+    /// One of `items`, a list that is never empty (a literal).
+    pub fn choose<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 
     /// Small numbers far more often than large ones: 1 + a geometric count.

@@ -270,11 +270,17 @@ fn cut(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();
     }
-    let mut end = max;
+    format!("{}… ({} bytes)", &s[..floor_boundary(s, max)], s.len())
+}
+
+/// The last char boundary of `s` at or before `max`
+/// (`str::floor_char_boundary`, newer than this crate's Rust).
+pub(crate) fn floor_boundary(s: &str, max: usize) -> usize {
+    let mut end = max.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes)", &s[..end], s.len())
+    end
 }
 
 /// One input: its wall time, and what failed. An input over the hang limit

@@ -5,14 +5,14 @@
 //! outputs is drained after each step and stays short; after a timer that
 //! went well, no deadline is left in the past.
 
-use super::{to_json, Target};
+use super::Target;
 use crate::corpus::Corpus;
 use crate::dict;
 use crate::mutate::Mutator;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use xmpp_tunnel::transport::bosh::{Bosh, BoshEvent, BoshOut, NS_HTTPBIND};
-use xmpp_tunnel::xml::{self, Limits};
+use xmpp_tunnel::xml;
 
 /// Stanzas the session gives it (the core's own, so well-formed).
 const STANZAS: &[&str] = &[
@@ -94,13 +94,7 @@ impl Target for BoshTarget {
         Script { first_rid: 1000, max_bytes: 0, events }
     }
 
-    fn encode(&self, input: &Script) -> String {
-        to_json(input)
-    }
-
-    fn decode(&self, text: &str) -> Option<Script> {
-        serde_json::from_str(text).ok()
-    }
+    super::json_input!(Script);
 
     fn run(&self, script: &Script) -> Result<(), String> {
         let max_bytes = MAX_BYTES.get(script.max_bytes as usize).copied().unwrap_or(1 << 20);
@@ -117,8 +111,8 @@ impl Target for BoshTarget {
 impl BoshTarget {
     /// A session creation response, sometimes mutated.
     fn creation(&self, rng: &mut Rng) -> String {
-        let requests = rng.pick(&["1", "2", "16", "17", "0", "99999999999999999999"]).copied().unwrap_or("2");
-        let hold = rng.pick(&["0", "1", "2", "16"]).copied().unwrap_or("1");
+        let requests = rng.choose(&["1", "2", "16", "17", "0", "99999999999999999999"]);
+        let hold = rng.choose(&["0", "1", "2", "16"]);
         let body = format!(
             "<body xmlns='{NS_HTTPBIND}' sid='S1' wait='60' requests='{requests}' hold='{hold}' polling='2' \
              inactivity='30' xmlns:xmpp='urn:xmpp:xbosh' xmpp:version='1.0'>\
@@ -142,7 +136,7 @@ impl BoshTarget {
 
     fn status(rng: &mut Rng) -> u16 {
         if rng.one_in(5) {
-            rng.pick(STATUSES).copied().unwrap_or(0)
+            rng.choose(STATUSES)
         } else {
             200
         }
@@ -152,8 +146,8 @@ impl BoshTarget {
         match rng.below(16) {
             0..=5 => Ev::Respond { pick: rng.byte(), status: Self::status(rng), body: self.body(rng) },
             6 => Ev::Stale { offset: rng.range(0, 8) as i16 - 4, status: Self::status(rng), body: self.body(rng) },
-            7 | 8 => Ev::Late { ms: *rng.pick(&[0, 1, 500, 1000, 2000, 75_000, 10_000_000]).unwrap_or(&0) },
-            9 | 10 => Ev::Advance { ms: *rng.pick(&[1, 999, 1000, 5_000, 75_001, 600_000]).unwrap_or(&1) },
+            7 | 8 => Ev::Late { ms: rng.choose(&[0, 1, 500, 1000, 2000, 75_000, 10_000_000]) },
+            9 | 10 => Ev::Advance { ms: rng.choose(&[1, 999, 1000, 5_000, 75_001, 600_000]) },
             11 | 12 => Ev::Send { stanza: rng.below(STANZAS.len()) as u8 },
             13 => Ev::Restart,
             14 => Ev::Terminate { stanzas: rng.below(3) as u8 },
@@ -296,7 +290,7 @@ fn stanza_at(i: u8) -> &'static str {
 
 /// A request body: one `<body/>` of the BOSH namespace, with its rid.
 fn check_body(rid: u64, body: &str) -> Result<(), String> {
-    let doc = xml::parse(body, &Limits { max_bytes: usize::MAX, ..Limits::SERVER })
+    let doc = xml::parse(body, &super::UNLIMITED)
         .map_err(|e| format!("a posted body does not parse ({e:?})\n{body:?}"))?;
     let root = doc.root();
     if !root.is("body", NS_HTTPBIND) {

@@ -9,7 +9,7 @@ use crate::mutate::Mutator;
 use xmpp_tunnel::config::Config;
 use xmpp_tunnel::tunnel::{Output, Tunnel};
 
-const PAGE: &str = "http://localhost:7071/tunnel/";
+use super::core_driver::PAGE;
 const OWN: &str = "http://localhost:7071";
 
 pub struct ConfigTarget {

@@ -4,8 +4,9 @@
 //! parent messages, timers, closes, re-logins and the shell's other inputs.
 //! `core_driver.rs` checks each output.
 
-use super::core_driver::{Driver, HTTPBIND};
-use super::{to_json, Target};
+use super::core_driver::Driver;
+use xmpp_tunnel::transport::bosh::NS_HTTPBIND as HTTPBIND;
+use super::Target;
 use crate::corpus::Corpus;
 use crate::dict;
 use crate::mutate::Mutator;
@@ -29,6 +30,11 @@ const PROTOCOLS: &[&str] = &["xmpp", "", "XMPP", "xmpp-framing"];
 const CLOSE_CODES: &[u16] = &[1000, 1001, 1006, 1011, 4000, 0, 65535];
 const STATUSES: &[u16] = &[0, 404, 500, 503];
 const FROMS: &[&str] = &["pubsub.d.example", "d.example", "agent1@d.example/desk", "evil.example"];
+
+/// The subprotocol the socket reports, by index (unknown: "xmpp").
+fn protocol(p: u8) -> &'static str {
+    PROTOCOLS.get(p as usize).copied().unwrap_or("xmpp")
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Ev {
@@ -112,13 +118,7 @@ impl Target for Core {
         Script { config: 0, bosh: false, trace: true, derive_elsewhere: false, login: true, events }
     }
 
-    fn encode(&self, input: &Script) -> String {
-        to_json(input)
-    }
-
-    fn decode(&self, text: &str) -> Option<Script> {
-        serde_json::from_str(text).ok()
-    }
+    super::json_input!(Script);
 
     fn run(&self, s: &Script) -> Result<(), String> {
         let config = CONFIGS.get(s.config as usize).copied().unwrap_or(CONFIGS[0]);
@@ -165,33 +165,14 @@ fn step(d: &mut Driver, ev: &Ev) -> Result<(), String> {
             d.t.handle_timeout(d.now);
             d.drain()
         }
-        Ev::Closed(code) => match d.conn {
-            Some(c) => {
-                d.budget(0);
-                d.t.handle_closed(d.now, c, *code);
-                d.drain()
+        Ev::Closed(code) => d.on_conn(|t, now, c| t.handle_closed(now, c, *code)),
+        Ev::Open(p) => d.on_conn(|t, now, c| t.handle_open(now, c, protocol(*p))),
+        // As the shell does: only with the very header it would send.
+        Ev::OpenSent(p) => d.on_conn(|t, now, c| {
+            if t.stream_header(c).is_some() {
+                t.handle_open_sent(now, c, protocol(*p))
             }
-            None => Ok(()),
-        },
-        Ev::Open(p) => match d.conn {
-            Some(c) => {
-                d.budget(0);
-                d.t.handle_open(d.now, c, PROTOCOLS.get(*p as usize).copied().unwrap_or("xmpp"));
-                d.drain()
-            }
-            None => Ok(()),
-        },
-        Ev::OpenSent(p) => match d.conn {
-            Some(c) => {
-                d.budget(0);
-                // As the shell does: only with the very header it would send.
-                if d.t.stream_header(c).is_some() {
-                    d.t.handle_open_sent(d.now, c, PROTOCOLS.get(*p as usize).copied().unwrap_or("xmpp"));
-                }
-                d.drain()
-            }
-            None => Ok(()),
-        },
+        }),
         Ev::Login => d.login(),
         Ev::Http { pick, status, body } => {
             let waiting: Vec<u64> = d.outstanding.iter().filter(|(c, _)| Some(*c) == d.conn).map(|&(_, r)| r).collect();
@@ -201,28 +182,19 @@ fn step(d: &mut Driver, ev: &Ev) -> Result<(), String> {
                 None => d.http(rid, *status, ""),
             }
         }
-        Ev::Derived(kind) => match d.derive.or(d.conn) {
-            Some(c) => {
-                let _ = d.t.derivation(c).map(|x| (x.bits(), x.iterations));
-                let answer = match kind % 3 {
-                    0 => Vec::new(),
-                    1 => vec![0; 80],
-                    _ => vec![7; 80],
-                };
-                d.budget(0);
-                d.t.handle_derived(d.now, c, &answer);
-                d.drain()
-            }
-            None => Ok(()),
-        },
-        Ev::Oversized => match d.conn {
-            Some(c) => {
-                d.budget(0);
-                d.t.handle_oversized(d.now, c);
-                d.drain()
-            }
-            None => Ok(()),
-        },
+        Ev::Derived(kind) => {
+            let answer = match kind % 3 {
+                0 => Vec::new(),
+                1 => vec![0; 80],
+                _ => vec![7; 80],
+            };
+            let conn = d.derive.or(d.conn);
+            d.on(conn, |t, now, c| {
+                let _ = t.derivation(c).map(|x| (x.bits(), x.iterations));
+                t.handle_derived(now, c, &answer)
+            })
+        }
+        Ev::Oversized => d.on_conn(|t, now, c| t.handle_oversized(now, c)),
         Ev::Unload => {
             d.budget(0);
             d.t.handle_unload(d.now);
@@ -246,15 +218,15 @@ impl Core {
             0..=34 => Ev::Frame(self.frames.variant(rng)),
             35..=44 => Ev::Reply { error: rng.one_in(3), from: rng.below(FROMS.len()) as u8, content: self.reply(rng) },
             45..=64 => Ev::Parent(self.parent(rng)),
-            65..=72 => Ev::Advance(*rng.pick(&[1, 100, 999, 1000, 5_000, 10_000, 30_000, 61_000, 300_000]).unwrap_or(&1)),
-            73..=76 => Ev::Late(*rng.pick(&[0, 1, 1000, 60_000, 100_000_000]).unwrap_or(&0)),
-            77..=79 => Ev::Closed(*rng.pick(CLOSE_CODES).unwrap_or(&1006)),
+            65..=72 => Ev::Advance(rng.choose(&[1, 100, 999, 1000, 5_000, 10_000, 30_000, 61_000, 300_000])),
+            73..=76 => Ev::Late(rng.choose(&[0, 1, 1000, 60_000, 100_000_000])),
+            77..=79 => Ev::Closed(rng.choose(CLOSE_CODES)),
             80 | 81 => Ev::Open(rng.below(PROTOCOLS.len()) as u8),
             82 => Ev::OpenSent(rng.below(PROTOCOLS.len()) as u8),
             83..=86 => Ev::Login,
             87..=91 => {
                 let body = (!rng.one_in(3)).then(|| self.body(rng));
-                Ev::Http { pick: rng.byte(), status: *rng.pick(STATUSES).unwrap_or(&0), body }
+                Ev::Http { pick: rng.byte(), status: rng.choose(STATUSES), body }
             }
             92 | 93 => Ev::Derived(rng.byte()),
             94 => Ev::Oversized,

@@ -7,18 +7,20 @@
 
 use xmpp_tunnel::config::Config;
 use xmpp_tunnel::tunnel::{Millis, Output, Tunnel};
+use super::UNLIMITED;
+use xmpp_tunnel::transport::bosh::NS_HTTPBIND as HTTPBIND;
 use xmpp_tunnel::xml::{self, Limits};
 
+/// The tunnel page's URL the drivers give the core.
 pub const PAGE: &str = "http://localhost:7071/tunnel/";
-pub const HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
-pub const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d.example' id='s1' version='1.0'/>";
-pub const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='d.example' id='s1' version='1.0'/>";
+const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
     <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
-pub const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
     <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>\
     </stream:features>";
-pub const SUCCESS: &str = "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>";
-pub const BIND_RESULT: &str = "<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+const SUCCESS: &str = "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>";
+const BIND_RESULT: &str = "<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
     <jid>agent1@d.example/desk</jid></bind></iq>";
 
 /// Timer firings at one instant before the deadline counts as stuck.
@@ -55,6 +57,19 @@ impl Driver {
         let mut d = Driver { t, now: 0, conn: None, ws: false, outstanding: Vec::new(), last_id: None, derive: None, connected: false, fed: 0, budget: (0, 0) };
         d.budget(0);
         d
+    }
+
+    /// One input on connection `conn`, if there is one, its output drained.
+    pub fn on(&mut self, conn: Option<u32>, input: impl FnOnce(&mut Tunnel, Millis, u32)) -> Result<(), String> {
+        let Some(c) = conn else { return Ok(()) };
+        self.budget(0);
+        input(&mut self.t, self.now, c);
+        self.drain()
+    }
+
+    /// One input on the current connection (see `on`).
+    pub fn on_conn(&mut self, input: impl FnOnce(&mut Tunnel, Millis, u32)) -> Result<(), String> {
+        self.on(self.conn, input)
     }
 
     /// Sets the output allowed for the next input, of `len` bytes.
@@ -120,8 +135,7 @@ impl Driver {
                 if !url.starts_with("http://") && !url.starts_with("https://") {
                     return Err(format!("a BOSH request to {url:?}"));
                 }
-                let limits = Limits { max_bytes: usize::MAX, ..Limits::SERVER };
-                let doc = xml::parse(&body, &limits).map_err(|e| format!("posted a body that does not parse ({e:?})\n{body:?}"))?;
+                let doc = xml::parse(&body, &UNLIMITED).map_err(|e| format!("posted a body that does not parse ({e:?})\n{body:?}"))?;
                 if let Some(id) = doc.root().elements().filter_map(|e| e.attr("id")).last() {
                     self.last_id = Some(id.to_string());
                 }

@@ -23,6 +23,20 @@ macro_rules! text_input {
 }
 pub(crate) use text_input;
 
+/// `encode`/`decode` of a target whose input is a script: JSON with serde.
+macro_rules! json_input {
+    ($t:ty) => {
+        fn encode(&self, input: &$t) -> String {
+            serde_json::to_string_pretty(input).unwrap_or_default()
+        }
+
+        fn decode(&self, text: &str) -> Option<$t> {
+            serde_json::from_str(text).ok()
+        }
+    };
+}
+pub(crate) use json_input;
+
 mod bosh;
 mod config;
 mod core;
@@ -35,6 +49,11 @@ mod xml;
 use crate::corpus::Corpus;
 use crate::rng::Rng;
 use crate::runner::{self, Options, Report};
+use xmpp_tunnel::xml::Limits;
+
+/// The server's limits without the size cap: for checking what the code
+/// under test wrote, however long.
+pub(crate) const UNLIMITED: Limits = Limits { max_bytes: usize::MAX, ..Limits::SERVER };
 
 /// One thing fuzzed. An input is generated from an RNG alone (so a seed
 /// reproduces it), runs without panicking or the run fails, and saves as
@@ -45,9 +64,7 @@ pub trait Target: Sync {
     /// The saved file's extension: "txt" for a plain input, "json" for a script.
     const EXT: &'static str;
 
-    fn new(corpus: &Corpus) -> Self
-    where
-        Self: Sized;
+    fn new(corpus: &Corpus) -> Self;
     fn generate(&self, rng: &mut Rng) -> Self::Input;
     /// A seed file of `corpus/<NAME>/` as an input.
     fn seed_input(&self, seed: &str) -> Self::Input;
@@ -61,18 +78,26 @@ pub trait Target: Sync {
 /// Every target, in the order `all` runs them.
 pub const NAMES: &[&str] = &["parent", "xml", "xml-writer", "bosh", "scram", "config", "core"];
 
+/// `$body` with `$t` bound to the target named `$name` (one of `NAMES`,
+/// the one list of them); None for an unknown name.
+macro_rules! with_target {
+    ($name:expr, $corpus:expr, $t:ident => $body:expr) => {
+        match $name {
+            "parent" => { let $t = parent::Parent::new($corpus); Some($body) }
+            "xml" => { let $t = xml::Xml::new($corpus); Some($body) }
+            "xml-writer" => { let $t = writer::XmlWriter::new($corpus); Some($body) }
+            "bosh" => { let $t = bosh::BoshTarget::new($corpus); Some($body) }
+            "scram" => { let $t = scram::Scram::new($corpus); Some($body) }
+            "config" => { let $t = config::ConfigTarget::new($corpus); Some($body) }
+            "core" => { let $t = core::Core::new($corpus); Some($body) }
+            _ => None,
+        }
+    };
+}
+
 /// Runs the named target; None for an unknown name.
 pub fn run(name: &str, corpus: &Corpus, opts: &Options) -> Option<Report> {
-    Some(match name {
-        "parent" => runner::run(&parent::Parent::new(corpus), corpus, opts),
-        "xml" => runner::run(&xml::Xml::new(corpus), corpus, opts),
-        "xml-writer" => runner::run(&writer::XmlWriter::new(corpus), corpus, opts),
-        "bosh" => runner::run(&bosh::BoshTarget::new(corpus), corpus, opts),
-        "scram" => runner::run(&scram::Scram::new(corpus), corpus, opts),
-        "config" => runner::run(&config::ConfigTarget::new(corpus), corpus, opts),
-        "core" => runner::run(&core::Core::new(corpus), corpus, opts),
-        _ => return None,
-    })
+    with_target!(name, corpus, t => runner::run(&t, corpus, opts))
 }
 
 /// Generates input `index` of a run with `seed` and saves it as a
@@ -82,19 +107,5 @@ pub fn save_input(name: &str, corpus: &Corpus, seed: u64, index: u64) -> Option<
         let input = t.generate(&mut Rng::new(runner::input_seed(seed, T::NAME, index)));
         corpus.save_regression(T::NAME, "saved", T::EXT, &t.encode(&input))
     }
-    Some(match name {
-        "parent" => save(parent::Parent::new(corpus), corpus, seed, index),
-        "xml" => save(xml::Xml::new(corpus), corpus, seed, index),
-        "xml-writer" => save(writer::XmlWriter::new(corpus), corpus, seed, index),
-        "bosh" => save(bosh::BoshTarget::new(corpus), corpus, seed, index),
-        "scram" => save(scram::Scram::new(corpus), corpus, seed, index),
-        "config" => save(config::ConfigTarget::new(corpus), corpus, seed, index),
-        "core" => save(core::Core::new(corpus), corpus, seed, index),
-        _ => return None,
-    })
-}
-
-/// Script targets: JSON with serde, a seed file taken as a plain input.
-pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+    with_target!(name, corpus, t => save(t, corpus, seed, index))
 }

@@ -8,7 +8,7 @@
 //! design: scripts ask for at most 16 (4096 now and then), and a script
 //! read from a file is held to 4096.
 
-use super::{to_json, Target};
+use super::Target;
 use crate::corpus::Corpus;
 use crate::dict;
 use crate::mutate::Mutator;
@@ -80,12 +80,12 @@ impl Target for Scram {
         let mechanism = if rng.one_in(8) { rng.below(MECHANISMS.len()) as u8 } else { 0 };
         let user = if rng.one_in(16) { self.words.generate(rng) } else { "user".into() };
         let password = if rng.one_in(8) { self.words.generate(rng) } else { "pencil".into() };
-        let nonce_bytes = if rng.one_in(16) { *rng.pick(&[0, 15, 16, 17, 64]).unwrap_or(&18) } else { 18 };
+        let nonce_bytes = if rng.one_in(16) { rng.choose(&[0, 15, 16, 17, 64]) } else { 18 };
         let cap = if rng.one_in(1000) { MAX_ITERATIONS } else { CHEAP_ITERATIONS };
         let first = cap_iterations(&self.server_first(rng), cap);
         let answer = match rng.below(8) {
             0 => Answer::Computed,
-            1 => Answer::Length(*rng.pick(&[0, 1, 79, 81, 128, 256]).unwrap_or(&0)),
+            1 => Answer::Length(rng.choose(&[0, 1, 79, 81, 128, 256])),
             _ => Answer::Fill(rng.byte()),
         };
         let fin = self.server_final(rng);
@@ -123,13 +123,7 @@ impl Target for Scram {
         Script { mechanism: 0, user: "user".into(), password: "pencil".into(), nonce_bytes: 18, steps }
     }
 
-    fn encode(&self, input: &Script) -> String {
-        to_json(input)
-    }
-
-    fn decode(&self, text: &str) -> Option<Script> {
-        serde_json::from_str(text).ok()
-    }
+    super::json_input!(Script);
 
     fn run(&self, s: &Script) -> Result<(), String> {
         let mechanism = MECHANISMS.get(s.mechanism as usize).copied().unwrap_or(Mechanism::ScramSha1);
@@ -193,9 +187,9 @@ impl Scram {
             1 => self.firsts.soup(rng),
             _ => "3rfcNHYJY1ZVvWVs7j".into(),
         };
-        let salt = *rng.pick(&["QSXCR+Q6sek8bf92", "W22ZaJ0SNY7soEsUEjb6gQ==", "", "=", "AA", "!!", "cGVwcGVyIGFuZCBzYWx0"]).unwrap_or(&"");
+        let salt = rng.choose(&["QSXCR+Q6sek8bf92", "W22ZaJ0SNY7soEsUEjb6gQ==", "", "=", "AA", "!!", "cGVwcGVyIGFuZCBzYWx0"]);
         let i = rng.range(1, CHEAP_ITERATIONS as usize);
-        let ext = *rng.pick(&["", "", ",x=ext", ",m=must", ",", ",e=oops"]).unwrap_or(&"");
+        let ext = rng.choose(&["", "", ",x=ext", ",m=must", ",", ",e=oops"]);
         let text = format!("r=%NONCE%{suffix},s={salt},i={i}{ext}");
         if rng.bool() {
             self.firsts.mutate(rng, &text)
@@ -222,11 +216,13 @@ impl Scram {
     }
 }
 
-/// Every `i=` value above `cap` lowered to `cap` (PBKDF2's rounds).
+/// Every `i=` value above `cap` that the client accepts (no leading zero,
+/// at most 7 digits) lowered to `cap` (PBKDF2's rounds); others stay as
+/// they are, for the client to refuse.
 fn cap_iterations(text: &str, cap: u32) -> String {
     text.split(',')
         .map(|part| match part.strip_prefix("i=") {
-            Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && n.len() <= 7 && n.parse::<u32>().is_ok_and(|v| v > cap) => {
+            Some(n) if !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()) && n.len() <= 7 && n.parse::<u32>().is_ok_and(|v| v > cap) => {
                 format!("i={cap}")
             }
             _ => part.to_string(),

@@ -3,13 +3,13 @@
 //! documented replacements (characters XML cannot carry become U+FFFD;
 //! src/xml/escape.rs). Attributes given after content are ignored.
 
-use super::{to_json, Target};
+use super::Target;
 use crate::corpus::Corpus;
 use crate::dict;
 use crate::mutate::Mutator;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use xmpp_tunnel::xml::{self, Element, Limits, Node, Writer};
+use xmpp_tunnel::xml::{self, Element, Node, Writer};
 
 const NAMES: &[&str] = &["iq", "message", "body", "x", "Update", "error", "item"];
 const FALLBACK: &str = "undefined-condition";
@@ -73,13 +73,7 @@ impl Target for XmlWriter {
         }
     }
 
-    fn encode(&self, input: &El) -> String {
-        to_json(input)
-    }
-
-    fn decode(&self, text: &str) -> Option<El> {
-        serde_json::from_str(text).ok()
-    }
+    super::json_input!(El);
 
     fn run(&self, model: &El) -> Result<(), String> {
         let mut w = Writer::new();
@@ -87,7 +81,7 @@ impl Target for XmlWriter {
         let out = w.finish();
         // (No size limit here: the property is about content, and a big
         // tree of long values may pass the reader's 1 MiB.)
-        let doc = xml::parse(&out, &Limits { max_bytes: usize::MAX, ..Limits::SERVER })
+        let doc = xml::parse(&out, &super::UNLIMITED)
             .map_err(|e| format!("the writer wrote XML that does not parse ({e:?})\nwritten: {out:?}"))?;
         compare(model, doc.root(), "").map_err(|what| format!("{what}\nwritten: {out:?}"))
     }
@@ -100,13 +94,7 @@ impl XmlWriter {
             0 => self.m.soup(rng),
             _ => self.m.generate(rng),
         };
-        if s.len() > 4096 {
-            let mut end = 4096;
-            while !s.is_char_boundary(end) {
-                end -= 1;
-            }
-            s.truncate(end);
-        }
+        s.truncate(crate::runner::floor_boundary(&s, 4096));
         s
     }
 
@@ -138,13 +126,21 @@ fn attr_name(i: u8) -> &'static str {
     ATTRS.get(i as usize).copied().unwrap_or("id")
 }
 
+fn name_at(i: u8) -> &'static str {
+    NAMES.get(i as usize).copied().unwrap_or("x")
+}
+
+fn ns_at(i: u8) -> &'static str {
+    NAMESPACES.get(i as usize).copied().unwrap_or("")
+}
+
 fn write(w: &mut Writer, e: &El) {
     match &e.name {
-        Name::Fixed(i) => w.open(NAMES.get(*i as usize).copied().unwrap_or("x")),
+        Name::Fixed(i) => w.open(name_at(*i)),
         Name::Run(s) => w.open_name(s, FALLBACK),
     };
     if let Some(ns) = e.ns {
-        w.attr("xmlns", NAMESPACES.get(ns as usize).copied().unwrap_or(""));
+        w.attr("xmlns", ns_at(ns));
     }
     for (i, v) in &e.attrs {
         w.attr(attr_name(*i), v);
@@ -197,14 +193,14 @@ enum Want<'m> {
 
 fn compare(m: &El, e: Element, parent_ns: &str) -> Result<(), String> {
     let name = match &m.name {
-        Name::Fixed(i) => NAMES.get(*i as usize).copied().unwrap_or("x"),
+        Name::Fixed(i) => name_at(*i),
         Name::Run(s) if is_ncname(s) => s.as_str(),
         Name::Run(_) => FALLBACK,
     };
     if e.name() != name {
         return Err(format!("element name {:?} read back as {:?}", name, e.name()));
     }
-    let ns = m.ns.map_or(parent_ns, |i| NAMESPACES.get(i as usize).copied().unwrap_or(""));
+    let ns: &str = m.ns.map_or(parent_ns, |i| ns_at(i));
     if e.ns() != ns {
         return Err(format!("namespace {:?} read back as {:?} on <{name}>", ns, e.ns()));
     }

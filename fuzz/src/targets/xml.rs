@@ -51,7 +51,7 @@ impl Target for Xml {
             return Ok(());
         }
         // (Escaping may make a document near the size limit pass it.)
-        let unlimited = Limits { max_bytes: usize::MAX, ..Limits::SERVER };
+        let unlimited = super::UNLIMITED;
         let once = root.to_xml();
         let again = xml::parse(&once, &unlimited)
             .map_err(|e| format!("a parsed document serializes to XML that does not parse ({e:?})\nserialized: {once:?}"))?;
