@@ -116,6 +116,20 @@ impl Config {
         }
         normalize_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
     }
+
+    /// Where messages to the parent may go before it has spoken (`4|loaded`
+    /// above all), never "*": the embedder's origin when the browser tells
+    /// it (`location.ancestorOrigins[0]`) and it is allowed; with
+    /// `allowAnyOrigin`, the referrer's origin; else each allowed origin and
+    /// our own (the browser delivers a message only where the target origin
+    /// matches).
+    pub fn first_parent_targets(&self, own: &str, ancestor: Option<&str>, referrer: Option<&str>) -> Vec<String> {
+        match ancestor.filter(|o| self.origin_allowed(o, own)) {
+            Some(o) => vec![o.to_string()],
+            None if self.allow_any_origin => referrer.and_then(normalize_origin).into_iter().collect(),
+            None => self.allowed_origins.iter().cloned().chain([own.to_string()]).collect(),
+        }
+    }
 }
 
 /// The numeric keys and their least allowed values, in `Config::set_number`'s order.
@@ -207,6 +221,22 @@ pub fn endpoint_url(page: &str, entry: &str, transport: Transport) -> Option<Str
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn first_parent_targets_never_widen_to_any_origin() {
+        let own = "http://localhost:7071";
+        let (cfg, _) = Config::parse(r#"{"allowedOrigins":["https://desk.example"]}"#);
+        let t = |a, r| cfg.first_parent_targets(own, a, r);
+        assert_eq!(t(Some("https://desk.example"), None), ["https://desk.example"]);
+        assert_eq!(t(Some("https://evil.example"), Some("https://evil.example/")), ["https://desk.example", own]);
+        assert_eq!(t(None, None), ["https://desk.example", own]);
+        let (any, _) = Config::parse(r#"{"allowAnyOrigin":true}"#);
+        let t = |a, r| any.first_parent_targets(own, a, r);
+        assert_eq!(t(Some("https://a.example"), Some("https://b.example")), ["https://a.example"]);
+        assert_eq!(t(None, Some("https://b.example:443")), ["https://b.example"]);
+        assert!(t(None, None).is_empty(), "nowhere rather than \"*\"");
+        assert!(t(None, Some("null")).is_empty());
+    }
+
     use super::*;
 
     #[test]

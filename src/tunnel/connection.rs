@@ -115,24 +115,23 @@ impl Tunnel {
         self.flush_session();
     }
 
-    /// The stream header a WebSocket connection `conn` opens with, while it
-    /// is not open yet: what a socket the page opened early must have sent
-    /// for `handle_open_sent` to take it.
-    pub fn stream_header(&self, conn: u32) -> Option<String> {
-        match self.conn.as_ref() {
-            Some(c) if c.id == conn && matches!(c.link, Link::WebSocket { open: false, .. }) => Some(websocket::open(&c.attempt.domain)),
-            _ => None,
+    /// Whether a socket the page opened before the module loaded (to `url`,
+    /// with `sent` already sent on it) can serve connection `conn`, which
+    /// must not be open yet: the same URL, and no header or the very one
+    /// this connection opens with. When it can, the header counts as sent
+    /// (`open_stream` skips it once). The caller then reports the socket's
+    /// open and what the server sent on it, as for any socket.
+    pub fn adopt_early(&mut self, conn: u32, url: &str, sent: Option<&str>) -> bool {
+        let Some(c) = self.conn.as_mut().filter(|c| c.id == conn && c.url == url) else { return false };
+        let Link::WebSocket { open: false, header_sent, .. } = &mut c.link else { return false };
+        match sent {
+            None => true,
+            Some(h) if h == websocket::open(&c.attempt.domain) => {
+                *header_sent = true;
+                true
+            }
+            Some(_) => false,
         }
-    }
-
-    /// The WebSocket opened, and the page has sent `stream_header(conn)` on
-    /// it already (the early stream, whose answers follow as messages).
-    pub fn handle_open_sent(&mut self, now: Millis, conn: u32, protocol: &str) {
-        // (Only before the first header: a restart's is always ours.)
-        if let Some(Link::WebSocket { open: false, header_sent, .. }) = self.conn.as_mut().filter(|c| c.id == conn).map(|c| &mut c.link) {
-            *header_sent = true;
-        }
-        self.handle_open(now, conn, protocol);
     }
 
     /// One WebSocket text message.

@@ -19,7 +19,7 @@ pub(super) enum Link {
         /// We sent `<close/>` on it.
         close_sent: bool,
         /// The page sent the first stream header on it already, before
-        /// the module had loaded (`handle_open_sent`): not sent again.
+        /// the module had loaded (`adopt_early`): not sent again.
         header_sent: bool,
     },
     Bosh(Box<Bosh>),

@@ -5,7 +5,9 @@
 //! that URL and domain takes it over with those round trips already done;
 //! anything else closes it.
 
-use super::{socket::Socket, Deferred, Shell, ShellRef};
+use super::{socket::Socket, timer, Deferred, Shell, ShellRef};
+use std::cell::RefCell;
+use std::rc::Weak;
 use wasm_bindgen::prelude::*;
 use web_sys::WebSocket;
 
@@ -25,24 +27,23 @@ extern "C" {
 }
 
 impl Shell {
-    /// The early socket as `conn`, if it is still usable for a connection
-    /// to `url` (and sent the very header the tunnel would send); the open
-    /// and the held answers are fed in next. Otherwise it is closed.
-    pub(super) fn take_early(&mut self, shell: &ShellRef, conn: u32, url: &str) -> Option<Socket> {
+    /// The early socket as `conn`, if it is still open or opening and the
+    /// core takes it for that connection (`Tunnel::adopt_early`: its URL
+    /// and the header sent on it); the open and the held answers are fed
+    /// in next. Otherwise it is closed.
+    pub(super) fn take_early(&mut self, shell: &ShellRef, conn: u32) -> Option<Socket> {
         let early = self.early.take()?;
         let ws = early.socket()?;
         // From now on the socket's own listeners (Socket) receive what comes.
         let frames = early.take();
-        let sent = early.sent();
-        let fits = sent.as_ref().is_none_or(|h| self.tunnel.stream_header(conn).as_ref() == Some(h));
-        if ws.url() != url || !fits {
+        let live = matches!(ws.ready_state(), WebSocket::CONNECTING | WebSocket::OPEN);
+        if !live || !self.tunnel.adopt_early(conn, &ws.url(), early.sent().as_deref()) {
             let _ = ws.close();
             return None;
         }
-        let sock = Socket::adopt(shell, conn, ws)?;
+        let sock = Socket::watch(shell, conn, ws);
         if sock.is_open() {
-            let protocol = sock.protocol();
-            self.deferred.push_back(Deferred::SocketOpen { conn, protocol, header_sent: sent.is_some() });
+            self.deferred.push_back(Deferred::SocketOpen(conn, sock.protocol()));
             for i in 0..frames.length() {
                 self.deferred.push_back(Deferred::SocketMessage(conn, frames.get(i)));
             }
@@ -59,4 +60,17 @@ impl Shell {
             }
         }
     }
+}
+
+/// How long the early socket may wait for a first login before it is closed.
+const EARLY_SOCKET_MS: i32 = 30_000;
+
+/// Closes the shell's early socket after `EARLY_SOCKET_MS` if no connection
+/// took it (a parent that never logs in does not keep a socket open).
+pub(super) fn close_later(shell: Weak<RefCell<Shell>>) {
+    timer::after(EARLY_SOCKET_MS, shell, |shell| {
+        if let Ok(mut s) = shell.try_borrow_mut() {
+            s.drop_early();
+        }
+    });
 }

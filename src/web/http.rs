@@ -2,18 +2,17 @@
 //! dropping it removes them and aborts the request, so an aborted or
 //! replaced request can never answer into the tunnel.
 
-use super::{with, ShellRef};
+use super::{text_within, with, ShellRef};
 use crate::transport::bosh::BODY_FACTOR;
 use gloo_events::EventListener;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use web_sys::XmlHttpRequest;
 
 pub(crate) struct HttpRequest {
     pub conn: u32,
     rid: u64,
     xhr: XmlHttpRequest,
-    listeners: Option<[EventListener; 2]>,
+    _listeners: [EventListener; 2],
 }
 
 impl HttpRequest {
@@ -33,13 +32,10 @@ impl HttpRequest {
                 // closure is freed once it returns).
                 s.forget_request(conn, rid);
                 let max = s.tunnel.config().max_stanza_bytes.saturating_mul(BODY_FACTOR);
-                match response.dyn_ref::<js_sys::JsString>() {
-                    // Measured before it is copied into wasm memory, like a
-                    // frame: an over-long body counts as a failed request.
-                    Some(j) if j.length() as usize <= max => {
-                        s.tunnel.handle_http(now, conn, rid, status, &response.as_string().unwrap_or_default())
-                    }
-                    _ => s.tunnel.handle_http(now, conn, rid, 0, ""),
+                match text_within(&response, max) {
+                    Ok(body) => s.tunnel.handle_http(now, conn, rid, status, &body),
+                    // An over-long body counts as a failed request.
+                    Err(_) => s.tunnel.handle_http(now, conn, rid, 0, ""),
                 }
             })
         };
@@ -51,7 +47,7 @@ impl HttpRequest {
             EventListener::new(&xhr, "error", move |_| d2(&x2, true)),
         ];
         xhr.send_with_opt_str(Some(body)).ok()?;
-        Some(HttpRequest { conn, rid, xhr, listeners: Some(listeners) })
+        Some(HttpRequest { conn, rid, xhr, _listeners: listeners })
     }
 
     /// The browser's request (for the tests).
@@ -67,8 +63,8 @@ impl HttpRequest {
 
 impl Drop for HttpRequest {
     fn drop(&mut self) {
-        // Listeners first, so that the abort reports nothing.
-        self.listeners.take();
+        // An abort fires neither `load` nor `error`, and the listeners go
+        // with the struct right after this.
         let _ = self.xhr.abort();
     }
 }

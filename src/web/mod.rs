@@ -39,8 +39,9 @@ pub(crate) struct Shell {
     /// loaded, until a first connection to that URL takes it over (or
     /// anything else is opened first, which closes it): `early.rs`.
     early: Option<early::EarlyStream>,
-    /// Transport failures that happened while outputs were being carried
-    /// out (a constructor that throws), fed in afterwards.
+    /// Inputs that arose while outputs were being carried out, fed in
+    /// afterwards: transport failures (a constructor that throws), and an
+    /// adopted early socket's open and held messages.
     deferred: VecDeque<Deferred>,
     _listeners: Vec<EventListener>,
 }
@@ -50,9 +51,8 @@ pub(crate) type ShellRef = Rc<RefCell<Shell>>;
 enum Deferred {
     SocketFailed(u32),
     PostFailed(u32, u64),
-    /// An adopted socket that was open already: its open event is past,
-    /// and the page may have sent the stream header on it.
-    SocketOpen { conn: u32, protocol: String, header_sent: bool },
+    /// An adopted socket that was open already: its open event is past.
+    SocketOpen(u32, String),
     /// What the server sent on an adopted socket before it was adopted.
     SocketMessage(u32, JsValue),
 }
@@ -76,7 +76,7 @@ pub fn start(config: Option<String>, scram_fallback: Option<js_sys::Function>, e
     let Some(window) = web_sys::window() else { return };
     let shell = Shell::create(&window, config, scram_fallback);
     shell.borrow_mut().early = early;
-    timer::close_early_later(Rc::downgrade(&shell));
+    early::close_later(Rc::downgrade(&shell));
     let own_origin = window.location().origin().unwrap_or_default();
     let listeners = vec![parent::listen(&window, &shell, own_origin), unload_listener(&window, &shell)];
     shell.borrow_mut()._listeners = listeners;
@@ -134,6 +134,26 @@ impl Shell {
     }
 }
 
+/// Why a value from the page or the network was not taken as text.
+pub(crate) enum NotText {
+    /// Not a string at all.
+    Other,
+    /// A string longer than allowed.
+    TooLong,
+}
+
+/// `v` as text if it is a string of at most `max` UTF-16 units, measured
+/// before it is copied into wasm memory (a unit is at least one byte of
+/// UTF-8, so a huge value cannot exhaust that memory; the core checks the
+/// byte length).
+pub(crate) fn text_within(v: &JsValue, max: usize) -> Result<String, NotText> {
+    match v.dyn_ref::<js_sys::JsString>() {
+        Some(j) if j.length() as usize > max => Err(NotText::TooLong),
+        Some(j) => Ok(j.into()),
+        None => Err(NotText::Other),
+    }
+}
+
 /// NFKC by the browser (`String.prototype.normalize`).
 pub(crate) fn browser_nfkc(s: &str) -> String {
     js_sys::JsString::from(s).normalize("NFKC").into()
@@ -145,13 +165,24 @@ pub(crate) fn browser_lowercase(s: &str) -> String {
     js_sys::JsString::from(s).to_lower_case().into()
 }
 
-fn unload_listener(window: &web_sys::Window, shell: &ShellRef) -> EventListener {
+/// A listener for `kind` on `target` that runs `f` with the shell while
+/// the shell lives (it holds the shell weakly: the shell owns its listeners).
+pub(crate) fn listen(
+    target: &web_sys::EventTarget,
+    kind: &'static str,
+    shell: &ShellRef,
+    mut f: impl FnMut(&ShellRef, &web_sys::Event) + 'static,
+) -> EventListener {
     let weak = Rc::downgrade(shell);
-    EventListener::new(window, "pagehide", move |_| {
+    EventListener::new(target, kind, move |e| {
         if let Some(shell) = weak.upgrade() {
-            with(&shell, |s, now| s.tunnel.handle_unload(now))
+            f(&shell, e)
         }
     })
+}
+
+fn unload_listener(window: &web_sys::Window, shell: &ShellRef) -> EventListener {
+    listen(window, "pagehide", shell, |shell, _| with(shell, |s, now| s.tunnel.handle_unload(now)))
 }
 
 thread_local! {
@@ -188,8 +219,7 @@ impl Shell {
             match self.deferred.pop_front() {
                 Some(Deferred::SocketFailed(conn)) => self.tunnel.handle_closed(now(), conn, 1006),
                 Some(Deferred::PostFailed(conn, rid)) => self.tunnel.handle_http(now(), conn, rid, 0, ""),
-                Some(Deferred::SocketOpen { conn, protocol, header_sent: true }) => self.tunnel.handle_open_sent(now(), conn, &protocol),
-                Some(Deferred::SocketOpen { conn, protocol, .. }) => self.tunnel.handle_open(now(), conn, &protocol),
+                Some(Deferred::SocketOpen(conn, protocol)) => self.tunnel.handle_open(now(), conn, &protocol),
                 Some(Deferred::SocketMessage(conn, data)) => socket::receive(self, now(), conn, &data),
                 None => break,
             }
@@ -207,7 +237,7 @@ impl Shell {
     fn execute(&mut self, shell: &ShellRef, o: Output) {
         match o {
             Output::Parent(msg) => self.parent.post(&msg),
-            Output::Open { conn, url } => match self.take_early(shell, conn, &url).or_else(|| socket::Socket::open(shell, conn, &url)) {
+            Output::Open { conn, url } => match self.take_early(shell, conn).or_else(|| socket::Socket::open(shell, conn, &url)) {
                 Some(sock) => self.sockets.push(sock),
                 None => self.deferred.push_back(Deferred::SocketFailed(conn)),
             },

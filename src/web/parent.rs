@@ -2,15 +2,13 @@
 //! message counts only if it comes from `window.parent` and an allowed
 //! origin; anything else is dropped without an answer (answering would tell
 //! a hostile page we exist). We post only to the parent's verified origin,
-//! never to "*": until the parent has spoken, `4|loaded` goes to the
-//! embedder's origin where the browser tells it and it is allowed, else to
-//! each allowed origin (the browser delivers a message only where the
-//! target origin matches).
+//! never to "*": until the parent has spoken, to the origins
+//! `Config::first_parent_targets` gives for what the browser tells of the
+//! embedder.
 
 use super::{with, ShellRef};
-use crate::config::{normalize_origin, Config};
+use crate::config::Config;
 use gloo_events::EventListener;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use js_sys::JsString;
 use wasm_bindgen::JsCast;
@@ -41,17 +39,8 @@ extern "C" {
 impl ParentLink {
     pub fn new(window: &Window, cfg: &Config, own_origin: &str) -> ParentLink {
         let parent = window.parent().ok().flatten().map(JsCast::unchecked_into::<ParentWindow>);
-        let ancestor = ancestor_origin(window).filter(|o| cfg.origin_allowed(o, own_origin));
-        let candidates: Vec<String> = match ancestor {
-            Some(o) => vec![o],
-            None if cfg.allow_any_origin => referrer_origin(window).into_iter().collect(),
-            None => {
-                let mut c = cfg.allowed_origins.clone();
-                c.push(own_origin.to_string());
-                c
-            }
-        };
-        let candidates = candidates.iter().map(|o| JsString::from(o.as_str())).collect();
+        let targets = cfg.first_parent_targets(own_origin, ancestor_origin(window).as_deref(), referrer_origin(window).as_deref());
+        let candidates = targets.iter().map(|o| JsString::from(o.as_str())).collect();
         ParentLink { parent, verified: None, candidates }
     }
 
@@ -97,11 +86,9 @@ fn ancestor_origin(window: &Window) -> Option<String> {
     js_sys::Reflect::get(&list, &JsValue::from_f64(0.0)).ok()?.as_string()
 }
 
+/// The origin of `document.referrer`, by the browser's URL parser.
 fn referrer_origin(window: &Window) -> Option<String> {
-    let r = window.document()?.referrer();
-    let (scheme, rest) = r.split_once("://")?;
-    let host = rest.split('/').next()?;
-    normalize_origin(&[scheme, "://", host].concat())
+    Some(web_sys::Url::new(&window.document()?.referrer()).ok()?.origin())
 }
 
 /// What the gate makes of one window message.
@@ -123,19 +110,17 @@ pub(crate) fn judge(e: &MessageEvent, link: &ParentLink, cfg: &Config, own_origi
     if !link.is_source(e) || !cfg.origin_allowed(&e.origin(), own_origin) {
         return Verdict::Ignore;
     }
-    let data = e.data();
-    match data.dyn_ref::<js_sys::JsString>() {
-        Some(s) if s.length() as usize > cfg.max_parent_message_bytes => Verdict::TooLong,
-        Some(_) => Verdict::Accept(data.as_string().unwrap_or_default()),
-        None => Verdict::NotString,
+    match super::text_within(&e.data(), cfg.max_parent_message_bytes) {
+        Ok(s) => Verdict::Accept(s),
+        Err(super::NotText::TooLong) => Verdict::TooLong,
+        Err(super::NotText::Other) => Verdict::NotString,
     }
 }
 
 pub(crate) fn listen(window: &Window, shell: &ShellRef, own_origin: String) -> EventListener {
-    let weak = Rc::downgrade(shell);
-    EventListener::new(window, "message", move |e| {
-        let (Some(shell), Some(e)) = (weak.upgrade(), e.dyn_ref::<MessageEvent>()) else { return };
-        with(&shell, |s, now| {
+    super::listen(window, "message", shell, move |shell, e| {
+        let Some(e) = e.dyn_ref::<MessageEvent>() else { return };
+        with(shell, |s, now| {
             let verdict = judge(e, &s.parent, s.tunnel.config(), &own_origin);
             if verdict != Verdict::Ignore {
                 s.parent.verify(e.origin());

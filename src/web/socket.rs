@@ -2,10 +2,9 @@
 //! the `Socket` removes them and closes it, so a replaced connection can
 //! never report into the tunnel again.
 
-use super::{with, Shell, ShellRef};
+use super::{listen, text_within, with, NotText, Shell, ShellRef};
 use crate::tunnel::Millis;
 use gloo_events::EventListener;
-use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
@@ -22,12 +21,6 @@ impl Socket {
         Some(Socket::watch(shell, conn, ws))
     }
 
-    /// A socket the page opened already (`start`'s early socket), for
-    /// `conn`: None if it is closing or closed. Whether it is open yet is the
-    /// caller's to report (its open event may have fired before this).
-    pub fn adopt(shell: &ShellRef, conn: u32, ws: WebSocket) -> Option<Socket> {
-        matches!(ws.ready_state(), WebSocket::CONNECTING | WebSocket::OPEN).then(|| Socket::watch(shell, conn, ws))
-    }
 
     pub fn is_open(&self) -> bool {
         self.ws.ready_state() == WebSocket::OPEN
@@ -37,15 +30,13 @@ impl Socket {
         self.ws.protocol()
     }
 
-    fn watch(shell: &ShellRef, conn: u32, ws: WebSocket) -> Socket {
-        let weak = Rc::downgrade(shell);
+    /// `ws` as `conn`, listened to from now on. (For a socket the page
+    /// opened already, whether it is open yet is the caller's to report:
+    /// its open event may be past.)
+    pub fn watch(shell: &ShellRef, conn: u32, ws: WebSocket) -> Socket {
         let on = |kind: &'static str, f: fn(&ShellRef, u32, &WebSocket, &web_sys::Event)| {
-            let (weak, socket) = (weak.clone(), ws.clone());
-            EventListener::new(&ws, kind, move |e| {
-                if let Some(shell) = weak.upgrade() {
-                    f(&shell, conn, &socket, e)
-                }
-            })
+            let socket = ws.clone();
+            listen(&ws, kind, shell, move |shell, e| f(shell, conn, &socket, e))
         };
         let listeners = [
             on("open", |shell, conn, ws, _| {
@@ -83,15 +74,12 @@ impl Socket {
 /// One message from the server on `conn` into the tunnel.
 #[inline(never)]
 pub(crate) fn receive(s: &mut Shell, now: Millis, conn: u32, data: &JsValue) {
-    match data.dyn_ref::<js_sys::JsString>() {
-        // Measured before it is copied into wasm memory (a UTF-16 unit is
-        // at least one byte): a huge frame must not be able to exhaust it.
-        // The core checks the byte length.
-        Some(j) if j.length() as usize > s.tunnel.config().max_stanza_bytes => s.tunnel.handle_oversized(now, conn),
-        Some(_) => s.tunnel.handle_message(now, conn, &data.as_string().unwrap_or_default()),
+    match text_within(data, s.tunnel.config().max_stanza_bytes) {
+        Ok(text) => s.tunnel.handle_message(now, conn, &text),
+        Err(NotText::TooLong) => s.tunnel.handle_oversized(now, conn),
         // RFC 7395 allows only text frames; a binary one reads as empty,
         // which the core reports as malformed.
-        None => s.tunnel.handle_message(now, conn, ""),
+        Err(NotText::Other) => s.tunnel.handle_message(now, conn, ""),
     }
 }
 

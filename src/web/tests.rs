@@ -304,28 +304,39 @@ fn early_stream(ws: &web_sys::WebSocket, sent: Option<&str>) -> super::early::Ea
     o.unchecked_into()
 }
 
+/// A shell whose tunnel is logging in to d.example over `url`:
+/// connection 1, not yet opened.
+fn logging_in(url: &str) -> ShellRef {
+    let config = format!(r#"{{"allowedOrigins":["https://desk.example"],"websocket":["{url}"]}}"#);
+    let sh = super::Shell::create(&window(), Some(config), None);
+    for m in ["1|agent", "5|d.example", "2|pw"] {
+        sh.borrow_mut().tunnel.handle_parent(0, m);
+    }
+    sh
+}
+
 #[wasm_bindgen_test]
 fn the_early_socket_serves_a_first_connection_to_its_url_only() {
     let url = "ws://127.0.0.1:9/ws/";
-    let early = || web_sys::WebSocket::new_with_str(url, "xmpp").expect("a socket");
-    let sh = shell();
+    let early = |url: &str| web_sys::WebSocket::new_with_str(url, "xmpp").expect("a socket");
+    let sh = logging_in(url);
     // Taken over for its own URL, still connecting.
-    sh.borrow_mut().early = Some(early_stream(&early(), None));
-    let taken = sh.borrow_mut().take_early(&sh, 1, url);
+    sh.borrow_mut().early = Some(early_stream(&early(url), None));
+    let taken = sh.borrow_mut().take_early(&sh, 1);
     assert!(taken.is_some_and(|s| s.conn == 1));
     assert!(sh.borrow().early.is_none());
     // Another URL: closed, and the caller opens its own.
-    let ws = early();
+    let ws = early("ws://127.0.0.1:9/other/");
     sh.borrow_mut().early = Some(early_stream(&ws, None));
-    assert!(sh.borrow_mut().take_early(&sh, 2, "ws://127.0.0.1:9/other/").is_none());
+    assert!(sh.borrow_mut().take_early(&sh, 1).is_none());
     assert!(ws.ready_state() >= web_sys::WebSocket::CLOSING, "closed (or closing)");
     // A socket that closed meanwhile is not taken over.
-    let ws = early();
+    let ws = early(url);
     ws.close().expect("closed");
     sh.borrow_mut().early = Some(early_stream(&ws, None));
-    assert!(sh.borrow_mut().take_early(&sh, 3, url).is_none());
+    assert!(sh.borrow_mut().take_early(&sh, 1).is_none());
     // Nor does a BOSH start leave it open.
-    let ws = early();
+    let ws = early(url);
     sh.borrow_mut().early = Some(early_stream(&ws, None));
     sh.borrow_mut().drop_early();
     assert!(ws.ready_state() >= web_sys::WebSocket::CLOSING);
@@ -336,22 +347,13 @@ fn the_early_socket_serves_a_first_connection_to_its_url_only() {
 #[wasm_bindgen_test]
 fn the_early_stream_serves_only_a_login_to_the_domain_it_opened() {
     let url = "ws://127.0.0.1:9/ws/";
-    let config = format!(r#"{{"allowedOrigins":["https://desk.example"],"websocket":["{url}"]}}"#);
-    let sh = super::Shell::create(&window(), Some(config), None);
+    let sh = logging_in(url);
     let header = |domain: &str| format!("<open xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\" to=\"{domain}\" version=\"1.0\"/>");
-    // A login to d.example over that URL: connection 1, not yet opened.
-    {
-        let mut s = sh.borrow_mut();
-        for m in ["1|agent", "5|d.example", "2|pw"] {
-            s.tunnel.handle_parent(0, m);
-        }
-    }
-    assert_eq!(sh.borrow().tunnel.stream_header(1), Some(header("d.example")));
     let ws = web_sys::WebSocket::new_with_str(url, "xmpp").expect("a socket");
     sh.borrow_mut().early = Some(early_stream(&ws, Some(&header("other.example"))));
-    assert!(sh.borrow_mut().take_early(&sh, 1, url).is_none(), "another domain's stream");
+    assert!(sh.borrow_mut().take_early(&sh, 1).is_none(), "another domain's stream");
     assert!(ws.ready_state() >= web_sys::WebSocket::CLOSING);
     let ws = web_sys::WebSocket::new_with_str(url, "xmpp").expect("a socket");
     sh.borrow_mut().early = Some(early_stream(&ws, Some(&header("d.example"))));
-    assert!(sh.borrow_mut().take_early(&sh, 1, url).is_some_and(|s| s.conn == 1));
+    assert!(sh.borrow_mut().take_early(&sh, 1).is_some_and(|s| s.conn == 1));
 }

@@ -118,36 +118,27 @@ fn make_worker() -> Option<Worker> {
     worker
 }
 
+/// `f` with the shell, once, after `ms` on the page's own timers, unless
+/// the shell is gone by then.
+pub(crate) fn after(ms: i32, shell: Weak<RefCell<Shell>>, f: impl FnOnce(&super::ShellRef) + 'static) {
+    let Some(window) = web_sys::window() else { return };
+    let once = Closure::once_into_js(move || {
+        if let Some(shell) = shell.upgrade() {
+            f(&shell)
+        }
+    });
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(once.unchecked_ref(), ms);
+}
+
 /// After `WORKER_DELAY_MS`, moves the shell's timer into its worker and
 /// re-arms it there.
 pub(crate) fn upgrade_later(shell: Weak<RefCell<Shell>>) {
-    let Some(window) = web_sys::window() else { return };
-    let once = Closure::once_into_js(move || {
-        if let Some(shell) = shell.upgrade() {
-            super::with(&shell, |s, _| {
-                if s.timer.use_worker() {
-                    // Whatever was armed is re-armed by `with`, in the worker.
-                    s.armed = None;
-                }
-            });
-        }
-    });
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(once.unchecked_ref(), WORKER_DELAY_MS);
-}
-
-/// How long the early socket may wait for a first login before it is closed.
-pub(crate) const EARLY_SOCKET_MS: i32 = 30_000;
-
-/// Closes the shell's early socket after `EARLY_SOCKET_MS` if no connection
-/// took it (a parent that never logs in does not keep a socket open).
-pub(crate) fn close_early_later(shell: Weak<RefCell<Shell>>) {
-    let Some(window) = web_sys::window() else { return };
-    let once = Closure::once_into_js(move || {
-        if let Some(shell) = shell.upgrade() {
-            if let Ok(mut s) = shell.try_borrow_mut() {
-                s.drop_early();
+    after(WORKER_DELAY_MS, shell, |shell| {
+        super::with(shell, |s, _| {
+            if s.timer.use_worker() {
+                // Whatever was armed is re-armed by `with`, in the worker.
+                s.armed = None;
             }
-        }
+        })
     });
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(once.unchecked_ref(), EARLY_SOCKET_MS);
 }

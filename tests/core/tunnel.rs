@@ -254,15 +254,17 @@ fn finesse_10_handshake_reaches_connected() {
 fn a_stream_header_the_page_sent_early_is_not_sent_again() {
     let mut h = Harness::new();
     h.send_all(&[r#"16|{"enableConsoleTraceLogging":"true"}"#, "1|Agent1", "5|d.example", "2|secret"]);
-    let c = h.conn.expect("a connection");
+    let (c, url) = (h.conn.expect("a connection"), h.url.clone().expect("its URL"));
     let header = "<open xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\" to=\"d.example\" version=\"1.0\"/>";
-    assert_eq!(h.t.stream_header(c).as_deref(), Some(header));
-    assert_eq!(h.t.stream_header(c + 1), None, "another connection's");
-    h.t.handle_open_sent(h.now, c, "xmpp");
-    h.drain();
+    let other = header.replace("d.example", "e.example");
+    assert!(!h.t.adopt_early(c, &url, Some(&other)), "another domain's header");
+    assert!(!h.t.adopt_early(c, "ws://elsewhere.example/ws/", Some(header)), "another URL");
+    assert!(!h.t.adopt_early(c + 1, &url, Some(header)), "another connection's");
+    assert!(h.t.adopt_early(c, &url, Some(header)));
+    h.opened();
     assert!(h.take_sent().is_empty(), "the header went once, from the page");
     assert!(h.console.iter().any(|l| l.starts_with("SEND (early socket) <open")), "{:?}", h.console);
-    assert_eq!(h.t.stream_header(c), None, "open now");
+    assert!(!h.t.adopt_early(c, &url, None), "open now");
     h.server(OPEN);
     h.server(FEATURES_PLAIN);
     h.server("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");

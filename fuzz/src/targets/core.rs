@@ -31,6 +31,9 @@ const CLOSE_CODES: &[u16] = &[1000, 1001, 1006, 1011, 4000, 0, 65535];
 const STATUSES: &[u16] = &[0, 404, 500, 503];
 const FROMS: &[&str] = &["pubsub.d.example", "d.example", "agent1@d.example/desk", "evil.example"];
 
+/// The header the page sends early, for the domain the driver logs in to.
+const EARLY_HEADER: &str = "<open xmlns=\"urn:ietf:params:xml:ns:xmpp-framing\" to=\"d.example\" version=\"1.0\"/>";
+
 /// The subprotocol the socket reports, by index (unknown: "xmpp").
 fn protocol(p: u8) -> &'static str {
     PROTOCOLS.get(p as usize).copied().unwrap_or("xmpp")
@@ -167,12 +170,15 @@ fn step(d: &mut Driver, ev: &Ev) -> Result<(), String> {
         }
         Ev::Closed(code) => d.on_conn(|t, now, c| t.handle_closed(now, c, *code)),
         Ev::Open(p) => d.on_conn(|t, now, c| t.handle_open(now, c, protocol(*p))),
-        // As the shell does: only with the very header it would send.
-        Ev::OpenSent(p) => d.on_conn(|t, now, c| {
-            if t.stream_header(c).is_some() {
-                t.handle_open_sent(now, c, protocol(*p))
-            }
-        }),
+        // As the shell does: opened only if the core takes it.
+        Ev::OpenSent(p) => {
+            let url = d.url.clone();
+            d.on_conn(|t, now, c| {
+                if t.adopt_early(c, &url, Some(EARLY_HEADER)) {
+                    t.handle_open(now, c, protocol(*p))
+                }
+            })
+        }
         Ev::Login => d.login(),
         Ev::Http { pick, status, body } => {
             let waiting: Vec<u64> = d.outstanding.iter().filter(|(c, _)| Some(*c) == d.conn).map(|&(_, r)| r).collect();

@@ -32,6 +32,8 @@ pub struct Driver {
     /// The newest connection, and whether it is a WebSocket.
     pub conn: Option<u32>,
     pub ws: bool,
+    /// The URL of the newest WebSocket.
+    pub url: String,
     /// BOSH requests waiting for an answer: (conn, rid), oldest first.
     pub outstanding: Vec<(u32, u64)>,
     /// The id of the last stanza we sent (a reply can echo it).
@@ -54,7 +56,7 @@ impl Driver {
             t.derive_elsewhere();
         }
         t.start(0);
-        let mut d = Driver { t, now: 0, conn: None, ws: false, outstanding: Vec::new(), last_id: None, derive: None, connected: false, fed: 0, budget: (0, 0) };
+        let mut d = Driver { t, now: 0, conn: None, ws: false, url: String::new(), outstanding: Vec::new(), last_id: None, derive: None, connected: false, fed: 0, budget: (0, 0) };
         d.budget(0);
         d
     }
@@ -117,6 +119,7 @@ impl Driver {
                 }
                 self.conn = Some(conn);
                 self.ws = true;
+                self.url = url;
                 self.derive = None;
             }
             Output::Send { conn, data } => {

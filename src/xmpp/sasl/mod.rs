@@ -15,7 +15,7 @@ use core::fmt;
 use hash::HashAlg;
 
 /// The answer to a `Derivation` given as the page's fallback module gets it
-/// (`src/scram_module.rs`); None for a `bits` other than 160, 256 or 512, or
+/// (`scram/src/lib.rs`); None for a `bits` other than 160, 256 or 512, or
 /// cached keys of the wrong length.
 #[cfg(feature = "hashes")]
 pub fn compute(bits: u32, keyed: bool, secret: &[u8], salt: &[u8], iterations: u32, auth: &[u8]) -> Option<Vec<u8>> {
