@@ -12,7 +12,7 @@ bash scripts/build.sh
 # and with scram.wasm, which only pages without WebCrypto fetch). Its budget
 # is 120 KB (150 KB for a plain-http page); these ratchets hold what the
 # page is now, and only ever move down.
-node scripts/size.mjs --max 119156 --max-insecure 140823
+node scripts/size.mjs --max 119048 --max-insecure 140715
 
 echo "test: native unit and transcript tests of the core"
 cargo test --workspace --quiet

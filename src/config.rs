@@ -3,7 +3,7 @@
 //! reported, never silently ignored; a broken file falls back to the safe
 //! defaults (own origin only).
 
-use crate::prelude::*;
+use crate::json;
 use crate::protocol::Transport;
 use serde_json::Value;
 
@@ -69,15 +69,9 @@ impl Config {
     pub fn parse(text: &str) -> (Config, Vec<String>) {
         let mut problems = Vec::new();
         let mut cfg = Config::default();
-        // Read as a tree of values, each then taken as the type its key
-        // wants (typed deserialization would format an error for every
-        // mismatch, which links float formatting: 8 KB of the page).
-        let map = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(m)) => m,
-            _ => {
-                problems.push("config.json is not a JSON object; using the defaults (own origin only)".into());
-                return (cfg, problems);
-            }
+        let Ok(map) = json::object(text) else {
+            problems.push("config.json is not a JSON object; using the defaults (own origin only)".into());
+            return (cfg, problems);
         };
         for (key, v) in &map {
             let ok = match key.as_str() {
@@ -94,7 +88,7 @@ impl Config {
                 "allowInsecurePlain" => v.as_bool().map(|b| cfg.allow_insecure_plain = b),
                 "reconnectJitter" => v.as_bool().map(|b| cfg.reconnect_jitter = b),
                 k => match NUMBERS.iter().position(|(name, _)| *name == k) {
-                    Some(i) => whole(v).filter(|n| u64::from(*n) >= NUMBERS[i].1).map(|n| cfg.set_number(i, n)),
+                    Some(i) => json::whole(v).filter(|n| u64::from(*n) >= NUMBERS[i].1).map(|n| cfg.set_number(i, n)),
                     None => {
                         problems.push(["config.json: unknown key \"", key, "\" ignored"].concat());
                         Some(())
@@ -166,10 +160,6 @@ fn strings(v: &Value) -> Option<Vec<String>> {
     v.as_array()?.iter().map(|s| s.as_str().map(str::to_string)).collect()
 }
 
-/// A whole number from 0 to `u32::MAX`; None for anything else.
-pub(crate) fn whole(v: &Value) -> Option<u32> {
-    v.as_u64().and_then(|n| u32::try_from(n).ok())
-}
 
 /// `Scheme://host[:port]` the way browsers serialize `event.origin`:
 /// lower case, default port dropped, no path. None if not http(s).

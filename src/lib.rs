@@ -3,9 +3,8 @@
 //! docs/architecture.md has the map.
 #![forbid(unsafe_code)]
 
-extern crate alloc;
-
 pub mod config;
+mod json;
 mod prelude;
 pub mod protocol;
 pub mod transport;

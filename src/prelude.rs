@@ -1,12 +1,4 @@
-//! What every module of the core uses: the collection types, and two small
-//! helpers.
-
-pub use alloc::borrow::ToOwned;
-pub use alloc::boxed::Box;
-pub use alloc::string::{String, ToString};
-pub use alloc::vec::Vec;
-pub use alloc::vec;
-pub use alloc::format;
+//! Two small helpers many modules of the core use.
 
 /// The earlier of two optional times (None: no deadline).
 pub fn earlier(a: Option<u64>, b: Option<u64>) -> Option<u64> {
@@ -20,7 +12,7 @@ pub fn earlier(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 /// `bytes` as text if they are all ASCII (what is ASCII by its grammar).
 pub fn ascii_str(bytes: &[u8]) -> Option<&str> {
     if bytes.is_ascii() {
-        core::str::from_utf8(bytes).ok()
+        std::str::from_utf8(bytes).ok()
     } else {
         None
     }

@@ -7,7 +7,6 @@
 //! whose tables every browser has, so the page does not download them
 //! again (10 KB gzipped for std's case mapping alone).
 
-use crate::prelude::*;
 
 /// A transformation of text.
 pub type Transform = fn(&str) -> String;
@@ -36,8 +35,8 @@ impl Unicode {
     }
 }
 
-impl core::fmt::Debug for Unicode {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl std::fmt::Debug for Unicode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Unicode(..)")
     }
 }

@@ -1,7 +1,6 @@
 //! JavaScript's `encodeURI`, byte for byte: parents call `decodeURI` on the
 //! node part of an EVENT, so anything else would corrupt their topics.
 
-use crate::prelude::*;
 /// Characters `encodeURI` leaves alone: RFC 3986 unreserved plus `;,/?:@&=+$#`
 /// and `!~*'()`.
 fn keep(b: u8) -> bool {

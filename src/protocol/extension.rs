@@ -1,7 +1,7 @@
 //! The extension channel's messages (spec §4.3, types from 100): JSON
 //! payloads, written with serde_json.
 
-use crate::prelude::*;
+use super::format_json;
 use super::types::{EXT_GAP, EXT_HELLO};
 use serde::Serialize;
 
@@ -13,7 +13,7 @@ pub fn hello() -> String {
         protocol: u32,
         extensions: &'static [&'static str],
     }
-    message(EXT_HELLO, &Hello { protocol: 1, extensions: &["gap"] })
+    format_json(EXT_HELLO, &Hello { protocol: 1, extensions: &["gap"] })
 }
 
 /// Extension 101: events may have been missed (a new session replaced a
@@ -24,16 +24,7 @@ pub fn gap(reason: &str) -> String {
         gap: bool,
         reason: &'a str,
     }
-    message(EXT_GAP, &Gap { gap: true, reason })
-}
-
-/// `type|` and the payload as JSON.
-pub fn message(ty: u16, payload: &impl Serialize) -> String {
-    let mut s = String::new();
-    super::push_type(&mut s, ty);
-    // Our payloads have string keys only, which serde_json always writes.
-    s.push_str(&serde_json::to_string(payload).unwrap_or_default());
-    s
+    format_json(EXT_GAP, &Gap { gap: true, reason })
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The parent↔tunnel `type|payload` protocol (spec: tunnel-protocol.md §2–§4.3):
 //! message types, parsing of what the parent sends, formatting of what we send.
 
-use crate::prelude::*;
 mod encode_uri;
 pub mod extension;
 mod parent;
@@ -16,6 +15,16 @@ pub fn format(t: MsgType, payload: &str) -> String {
     let mut s = String::with_capacity(payload.len() + 4);
     push_type(&mut s, t as u16);
     s.push_str(payload);
+    s
+}
+
+/// `type|` and the payload as JSON.
+pub fn format_json(t: u16, payload: &impl serde::Serialize) -> String {
+    let mut s = String::new();
+    push_type(&mut s, t);
+    // Our payloads have string keys only (structs, lists of them), which
+    // serde_json cannot fail on.
+    s.push_str(&serde_json::to_string(payload).unwrap_or_default());
     s
 }
 

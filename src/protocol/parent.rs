@@ -1,10 +1,10 @@
 //! Parsing what the parent sends (P→T). Every malformed input becomes a
 //! `ProtocolError` the tunnel reports in a LOGGING line; nothing panics.
 
-use crate::prelude::*;
 use super::types::MsgType;
 use crate::xml;
-use serde_json::{Map, Value};
+use crate::json::{object, whole};
+use serde_json::Value;
 
 /// A parent message, borrowed from the raw string where possible.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,15 +153,6 @@ fn conn_info(payload: &str) -> Option<ConnInfo> {
     })
 }
 
-/// A payload that must be a JSON object, as serde_json's tree of values.
-fn object(payload: &str) -> Result<Map<String, Value>, &'static str> {
-    match serde_json::from_str(payload) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err("not a JSON object"),
-        Err(_) => Err("not JSON"),
-    }
-}
-
 /// Type 15: values may be JSON numbers or numeric strings (Finesse sends
 /// both); absent or null keys keep their current value, and other keys are
 /// ignored (Finesse's containers send more than these).
@@ -170,7 +161,7 @@ fn ping_settings(payload: &str) -> Result<PingSettings, &'static str> {
     let num = |key: &str| -> Result<Option<u32>, &'static str> {
         let n = match m.get(key) {
             None | Some(Value::Null) => return Ok(None),
-            Some(v @ Value::Number(_)) => crate::config::whole(v),
+            Some(v @ Value::Number(_)) => whole(v),
             Some(Value::String(s)) => s.trim().parse().ok(),
             Some(_) => return Err("values must be numbers or numeric strings"),
         };

@@ -311,7 +311,7 @@ impl Bosh {
         let has_data = !self.queue.is_empty() || self.restart_wanted;
         let free = on_wire < self.requests.max(1);
         if has_data && free {
-            let restart = core::mem::take(&mut self.restart_wanted);
+            let restart = std::mem::take(&mut self.restart_wanted);
             let mut w = self.body_head(None);
             if restart {
                 w.attr("xmlns:xmpp", NS_XBOSH).attr("xmpp:restart", "true").attr("to", &self.domain).attr("xml:lang", "en");

@@ -2,7 +2,6 @@
 //! the stream is opened and closed with `<open/>` and `<close/>` in the
 //! framing namespace.
 
-use crate::prelude::*;
 use crate::xml::{self, Doc, Limits, Writer, XmlError};
 use crate::xmpp::ns;
 

@@ -2,7 +2,6 @@
 //! socket, feeding frames to the session, pings, and the step to `connected`
 //! (renewing earlier subscriptions first).
 
-use crate::prelude::*;
 use super::link::Link;
 use super::ping::PingAction;
 use super::{Attempt, Conn, End, Millis, Output, Phase, Tunnel};
@@ -371,7 +370,7 @@ impl Tunnel {
         // The next loss tries the primary endpoint first again.
         self.endpoint = 0;
         self.status(Status::Connected);
-        if core::mem::take(&mut self.gap) {
+        if std::mem::take(&mut self.gap) {
             // Extension 101: the parent should refresh what it shows.
             self.post_parent(crate::protocol::extension::gap("the connection was lost and could not be resumed"));
         }

@@ -3,7 +3,6 @@
 //! DISCONNECT_REQ (unsubscribe, close cleanly), the server's `<close/>`, and
 //! page unload.
 
-use crate::prelude::*;
 use super::connection::presence;
 use super::{End, Millis, Output, Phase, Tunnel};
 use crate::protocol::Status;

@@ -4,7 +4,6 @@
 //! WebSocket that cannot be opened (a proxy refusing upgrades) falls back
 //! to BOSH.
 
-use crate::prelude::*;
 use super::{End, Millis, Output, Phase, Tunnel};
 use crate::config::endpoint_url;
 use crate::protocol::{Status, Transport};

@@ -224,7 +224,7 @@ impl Tunnel {
             self.log("no allowedOrigins configured: only the tunnel's own origin may use it");
         }
 
-        for p in &core::mem::take(&mut self.config_problems) {
+        for p in &std::mem::take(&mut self.config_problems) {
             self.log(p);
         }
     }
@@ -237,7 +237,7 @@ impl Tunnel {
     /// Every output queued so far, oldest first (the browser shell: one
     /// hand-over instead of a queue it pops from).
     pub fn take_output(&mut self) -> Vec<Output> {
-        core::mem::take(&mut self.out)
+        std::mem::take(&mut self.out)
     }
 
     /// The earliest deadline the tunnel is waiting for.

@@ -1,6 +1,5 @@
 //! Handling one verified message from the parent.
 
-use crate::prelude::*;
 use super::settings::{valid_domain, valid_localpart, valid_text};
 use super::{Millis, Phase, Tunnel};
 use crate::protocol::{self, ParentMessage, Transport};

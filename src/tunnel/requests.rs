@@ -7,7 +7,7 @@
 use crate::prelude::*;
 use super::settings::valid_text;
 use super::{Millis, Phase, Tunnel};
-use crate::protocol::{format, node_error, MsgType};
+use crate::protocol::{format, format_json, node_error, MsgType};
 use crate::xml::Element;
 use crate::xmpp::{jid, pubsub, stanza};
 
@@ -253,7 +253,7 @@ impl Tunnel {
             (Unsubscribe | Final, Outcome::Ok(_)) => format(MsgType::Unsubscribe, n),
             (Subscriptions, Outcome::Ok(r)) => {
                 let list = r.map(pubsub::parse_subscriptions).unwrap_or_default();
-                format(MsgType::SubscriptionsReq, &subscriptions_json(&list))
+                format_json(MsgType::SubscriptionsReq as u16, &list)
             }
             (Subscriptions, Outcome::Error(e)) => format(MsgType::SubscriptionsReq, &pubsub::error_element(*e)),
             (Subscriptions, Outcome::Failed(cond, text)) => {
@@ -315,14 +315,14 @@ impl Tunnel {
     }
 
     pub(super) fn send_queued(&mut self, now: Millis) {
-        for (req, _) in &core::mem::take(&mut self.requests.queued) {
+        for (req, _) in &std::mem::take(&mut self.requests.queued) {
             self.dispatch(now, req.clone());
         }
     }
 
     /// Queued parent requests get `not-connected`.
     pub(super) fn fail_queued(&mut self) {
-        for (req, _) in &core::mem::take(&mut self.requests.queued) {
+        for (req, _) in &std::mem::take(&mut self.requests.queued) {
             self.reply(req, 1, Outcome::Failed("not-connected", "the tunnel is not connected"));
         }
     }
@@ -331,7 +331,7 @@ impl Tunnel {
     /// never be answered, and a next session gets a new number.
     pub(super) fn abandon_session(&mut self) {
         self.epoch = self.epoch.wrapping_add(1);
-        for p in &core::mem::take(&mut self.requests.pending) {
+        for p in &std::mem::take(&mut self.requests.pending) {
             self.settle(p, Outcome::Failed("not-connected", "the connection was lost before the server answered"));
         }
     }
@@ -370,8 +370,3 @@ fn not_subscribed(e: Element) -> bool {
         || e.child_any_ns("error").is_some_and(|er| er.elements().any(|c| c.name() == "not-subscribed"))
 }
 
-/// The SUBSCRIPTIONS_REQ reply: a JSON array of {node, jid, subscription, subid}.
-fn subscriptions_json(list: &[pubsub::Subscription]) -> String {
-    // Structs of strings: serde_json cannot fail on them.
-    serde_json::to_string(list).unwrap_or_default()
-}

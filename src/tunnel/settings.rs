@@ -2,7 +2,6 @@
 //! timings, tracing. Kept apart from connection state so late settings in a
 //! handshake burst are never lost (spec §3.1).
 
-use crate::prelude::*;
 use crate::config::Config;
 use crate::protocol::{PingSettings, Transport};
 

@@ -1,7 +1,6 @@
 //! Stanzas of a ready session: iq (ping, disco, replies, everything else
 //! refused), pubsub notifications → EVENT, presence → PRESENCE.
 
-use crate::prelude::*;
 use super::{Millis, Tunnel};
 use crate::protocol::{encode_uri, format, push_type, MsgType};
 use crate::xml::{Element, Writer};

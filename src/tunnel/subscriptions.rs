@@ -3,7 +3,6 @@
 //! no longer wants them (left over from a lost connection): those are
 //! unsubscribed quietly on the next session.
 
-use crate::prelude::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Sub {
     pub node: String,
@@ -51,7 +50,7 @@ impl Subscriptions {
     }
 
     pub fn retire_all(&mut self) {
-        for s in &core::mem::take(&mut self.active) {
+        for s in &std::mem::take(&mut self.active) {
             self.retire(&s.node);
         }
     }
@@ -67,6 +66,6 @@ impl Subscriptions {
     }
 
     pub fn take_stale(&mut self) -> Vec<String> {
-        core::mem::take(&mut self.stale)
+        std::mem::take(&mut self.stale)
     }
 }

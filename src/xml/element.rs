@@ -5,10 +5,9 @@
 //! handle into a `Doc`; serialization (on quick-xml's writer) keeps
 //! namespaces intact when a subtree is relayed alone.
 
-use crate::prelude::*;
 use super::escape::escape_text;
-use super::writer::{attribute, into_string};
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use super::writer::{attribute, into_string, write_text};
+use quick_xml::events::{BytesEnd, BytesStart, Event};
 
 /// `Doc::text[start..end]`; for `Rec::attrs`, a range of `Doc::attrs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,9 +191,10 @@ impl<'d> Element<'d> {
     /// Serializes this element as a standalone document fragment: the root
     /// declares its namespace, children declare theirs where it changes.
     pub fn write_to(self, out: &mut String) {
-        let mut w = quick_xml::Writer::new(Vec::new());
+        // (Written on after what `out` holds, without a copy.)
+        let mut w = quick_xml::Writer::new(std::mem::take(out).into_bytes());
         self.write_into(&mut w);
-        out.push_str(&into_string(w.into_inner()));
+        *out = into_string(w.into_inner());
     }
 
     pub fn to_xml(self) -> String {
@@ -237,11 +237,7 @@ impl<'d> Element<'d> {
             for n in self.nodes() {
                 match n {
                     Node::Element(e) => e.write_in(w, ns, declared),
-                    Node::Text(t) => {
-                        let mut escaped = String::with_capacity(t.len());
-                        escape_text(&mut escaped, t);
-                        let _ = w.write_event(Event::Text(BytesText::from_escaped(escaped)));
-                    }
+                    Node::Text(t) => write_text(w, t, escape_text),
                 }
             }
             let _ = w.write_event(Event::End(BytesEnd::new(name)));

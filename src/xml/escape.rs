@@ -6,7 +6,6 @@
 //! reference (CR everywhere, tab and LF in attribute values). Callers that
 //! must refuse such input check it before writing.
 
-use crate::prelude::*;
 use quick_xml::escape::{escape, partial_escape};
 
 /// True for characters XML 1.0 allows in a document.

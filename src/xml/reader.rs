@@ -14,12 +14,13 @@
 //! quick-xml's input stream as one raw span and unescaped once (with
 //! quick-xml's own EOL normalization and unescaping).
 
-use crate::prelude::*;
 use super::element::{AttrRec, Doc, Rec, Span};
+use super::escape::is_xml_char;
 use quick_xml::escape::{unescape, EscapeError};
 use quick_xml::events::{BytesCData, BytesStart, BytesText, Event};
 use quick_xml::name::{Namespace, NamespaceError, QName, ResolveResult};
 use quick_xml::reader::Reader;
+use quick_xml::utils::is_whitespace;
 use quick_xml::XmlVersion;
 use std::io::BufRead;
 
@@ -104,7 +105,7 @@ impl From<quick_xml::Error> for XmlError {
 impl From<EscapeError> for XmlError {
     fn from(e: EscapeError) -> XmlError {
         match e {
-            EscapeError::UnrecognizedEntity(_, name) if is_qname(&name) && !name.contains(':') => UnknownEntity,
+            EscapeError::UnrecognizedEntity(_, name) if is_ncname(&name) => UnknownEntity,
             EscapeError::InvalidCharRef(_) => BadCharRef,
             _ => Malformed,
         }
@@ -137,10 +138,9 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Doc, XmlError> {
             Event::Empty(e) => b.start(&e, true)?,
             Event::End(_) => b.end(),
             Event::CData(c) => b.cdata(&c)?,
-            // (Taken by `text_run` before quick-xml could see it; kept for
-            // completeness: the same raw text.)
-            Event::Text(t) => b.text(&t)?,
-            Event::GeneralRef(_) => return Err(Malformed),
+            // (Never: `text_run` takes all text, references included, up to
+            // the next `<` before quick-xml reads on.)
+            Event::Text(_) | Event::GeneralRef(_) => return Err(Malformed),
             Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
             Event::DocType(_) => return Err(DocType),
             Event::Eof => break,
@@ -202,16 +202,11 @@ impl<'a> Builder<'a> {
         self.escaped_text(rest.get(..n).ok_or(Malformed)?)
     }
 
-    fn text(&mut self, t: &BytesText) -> Result<(), XmlError> {
-        let raw: &str = t.as_ref();
-        self.escaped_text(raw)
-    }
-
     /// Text as written: line ends normalized, then references resolved.
     fn escaped_text(&mut self, raw: &str) -> Result<(), XmlError> {
         if self.open.is_empty() {
             // Only whitespace may stand outside the root element.
-            return if raw.bytes().all(is_space) { Ok(()) } else { Err(Trailing) };
+            return if raw.bytes().all(is_whitespace) { Ok(()) } else { Err(Trailing) };
         }
         check_literal(raw)?;
         let text = BytesText::from_escaped(raw).xml10_content();
@@ -219,7 +214,9 @@ impl<'a> Builder<'a> {
             return self.add_text(&text);
         }
         let value = unescape(&text)?;
-        check_refs(&text, &value)?;
+        // (Literal characters were checked: anything wrong came from a
+        // character reference.)
+        check_literal(&value).map_err(|_| BadCharRef)?;
         self.add_text(&value)
     }
 
@@ -368,10 +365,6 @@ fn keep_ns(doc: &mut Doc, last: &mut Option<Span>, ns: &str) -> Span {
     s
 }
 
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
 /// The bytes `check_literal` looks at twice: C0 controls but white space,
 /// and 0xEF (the lead byte of U+FFFE and U+FFFF).
 static SUSPECT: [bool; 256] = {
@@ -392,17 +385,10 @@ fn check_literal(raw: &str) -> Result<(), XmlError> {
     // A table lookup per byte first (this runs over every byte of every
     // stanza, and most text is clean): only if it flags a byte, a control
     // other than white space or a 0xEF, is each byte looked at again.
-    if !b.iter().any(|&c| SUSPECT[c as usize]) {
-        return Ok(());
-    }
-    let bad = b.iter().enumerate().any(|(i, &c)| {
-        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
-            || (c == 0xEF && b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
-    });
-    if bad {
-        Err(Malformed)
-    } else {
+    if !b.iter().any(|&c| SUSPECT[c as usize]) || raw.chars().all(is_xml_char) {
         Ok(())
+    } else {
+        Err(Malformed)
     }
 }
 
@@ -428,7 +414,7 @@ fn attributes_separated(raw: &str) -> bool {
             // A value: the next byte after its closing quote.
             let Some(len) = b.get(i..).and_then(|r| r.iter().position(|&x| x == c)) else { return true };
             i += len + 1;
-            if b.get(i).is_some_and(|&n| !is_space(n) && n != b'/') {
+            if b.get(i).is_some_and(|&n| !is_whitespace(n) && n != b'/') {
                 return false;
             }
         }
@@ -445,7 +431,8 @@ pub(crate) fn is_qname(s: &str) -> bool {
     }
 }
 
-fn is_ncname(s: &str) -> bool {
+/// A name without a prefix (an NCName).
+pub(crate) fn is_ncname(s: &str) -> bool {
     let b = s.as_bytes();
     // XMPP's names are ASCII: bytes, without decoding characters.
     if b.is_ascii() {

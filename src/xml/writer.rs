@@ -3,10 +3,9 @@
 //! input cannot change the structure. A start tag is held until what follows
 //! it is known, so that an element without content is written `<x/>`.
 
-use crate::prelude::*;
 use super::element::Element;
 use super::escape::{escape_attr, escape_text, escape_text_no_pipe};
-use super::reader::is_qname;
+use super::reader::is_ncname;
 use std::borrow::Cow;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
@@ -54,7 +53,7 @@ impl Writer {
     /// An element named at run time (a stanza error condition the server
     /// sent): `name` if it is an XML name without a prefix, else `fallback`.
     pub fn open_name(&mut self, name: &str, fallback: &'static str) -> &mut Writer {
-        if is_qname(name) && !name.contains(':') {
+        if is_ncname(name) {
             self.start(Cow::Owned(name.to_string()))
         } else {
             self.start(Cow::Borrowed(fallback))
@@ -91,9 +90,7 @@ impl Writer {
             return self;
         }
         self.end_tag();
-        let mut escaped = String::with_capacity(t.len());
-        escape(&mut escaped, t);
-        self.write(Event::Text(BytesText::from_escaped(escaped)));
+        write_text(&mut self.w, t, escape);
         self
     }
 
@@ -138,6 +135,13 @@ pub(super) fn attribute<'a>(name: &'a str, value: &str) -> Attribute<'a> {
     let mut escaped = String::with_capacity(value.len());
     escape_attr(&mut escaped, value);
     Attribute { key: QName(name), value: escaped.into() }
+}
+
+/// Text `t`, escaped by `escape`. (Writing into a Vec cannot fail.)
+pub(super) fn write_text(w: &mut quick_xml::Writer<Vec<u8>>, t: &str, escape: fn(&mut String, &str)) {
+    let mut escaped = String::with_capacity(t.len());
+    escape(&mut escaped, t);
+    let _ = w.write_event(Event::Text(BytesText::from_escaped(escaped)));
 }
 
 /// What the writer wrote: text from `&str`s only, so always UTF-8.

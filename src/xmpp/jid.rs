@@ -3,7 +3,7 @@
 
 /// The JID without its resource.
 pub fn bare(jid: &str) -> &str {
-    jid.split('/').next().unwrap_or_default()
+    jid.split_once('/').map_or(jid, |(bare, _)| bare)
 }
 
 /// The resource part, if any.

@@ -1,7 +1,6 @@
 //! PRESENCE (type 9) relay: `<presence><from>…</from><type>…</type>…</presence>`
 //! with every value escaped (the legacy tunnel did not escape).
 
-use crate::prelude::*;
 use super::ns;
 use crate::xml::{Element, Writer};
 

@@ -1,7 +1,6 @@
 //! XEP-0060 as a subscriber: requests we send and the notifications and
 //! subscription lists we read. Item payloads stay unparsed elements.
 
-use crate::prelude::*;
 use super::ns;
 use super::stanza;
 use crate::xml::{Element, Writer};

@@ -6,7 +6,6 @@
 //! arrives, then `element` for every top-level element; drain `poll_output`
 //! after each call. Once `is_ready`, `element` hands stanzas back.
 
-use crate::prelude::*;
 use super::ns;
 use super::sasl::{self, base64, Derivation, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
 use super::sm::{self, Resume, NS_SM};
@@ -277,7 +276,7 @@ impl Session {
                 if el.attr("type") != Some("result") {
                     return Err(SessionError::Bind(stanza::error_condition(el).to_string()));
                 }
-                let jid = core::mem::take(jid);
+                let jid = std::mem::take(jid);
                 self.state = State::Ready;
                 Ok(Step::Ready { jid })
             }

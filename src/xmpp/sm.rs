@@ -3,7 +3,6 @@
 //! connection (that is its point); the session negotiates `<resume/>` with
 //! what it holds.
 
-use crate::prelude::*;
 use super::ns;
 use crate::xml::{Element, Writer};
 
@@ -157,7 +156,7 @@ impl Sm {
         self.enabling = true;
         self.enabled = true;
         self.asked = false;
-        let again = core::mem::take(&mut self.unacked);
+        let again = std::mem::take(&mut self.unacked);
         // Resent stanzas are counted and kept again.
         self.outbound = self.acked;
         for s in &again {

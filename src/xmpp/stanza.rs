@@ -1,6 +1,5 @@
 //! Building the few stanzas the core sends, and reading stanza errors.
 
-use crate::prelude::*;
 use super::ns;
 use crate::xml::{Element, Writer};
 

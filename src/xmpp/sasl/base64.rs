@@ -3,7 +3,6 @@
 //! (characters outside the alphabet, white space, bad padding, stray bits
 //! under the padding) is an error, as SCRAM's values must be exact.
 
-use crate::prelude::*;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 

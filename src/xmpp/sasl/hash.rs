@@ -26,7 +26,6 @@ impl HashAlg {
 #[cfg(feature = "hashes")]
 mod rust_crypto {
     use super::HashAlg;
-    use crate::prelude::*;
     use hmac::{Hmac, KeyInit, Mac};
     use sha1::Sha1;
     use sha2::{Digest, Sha256, Sha512};

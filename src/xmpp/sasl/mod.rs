@@ -2,7 +2,6 @@
 //! state machine over raw (already base64-decoded) payloads. Sans-IO: the caller
 //! supplies the random nonce bytes and moves the payloads in and out of the stream.
 
-use crate::prelude::*;
 pub mod base64;
 mod hash;
 mod plain;
@@ -11,7 +10,7 @@ mod scram;
 pub use saslprep::{native_nfkc, Nfkc};
 pub use scram::Derivation;
 
-use core::fmt;
+use std::fmt;
 use hash::HashAlg;
 
 /// The answer to a `Derivation` given as the page's fallback module gets it
@@ -304,7 +303,7 @@ impl SaslClient {
     /// Raw (not base64) initial response to put in <auth/> (PLAIN: "\0user\0pass";
     /// SCRAM: client-first-message).
     pub fn initial_response(&mut self) -> Result<Vec<u8>, SaslError> {
-        match core::mem::replace(&mut self.state, State::Failed) {
+        match std::mem::replace(&mut self.state, State::Failed) {
             State::PlainStart(msg) => {
                 self.state = State::PlainSent;
                 Ok(msg)
@@ -332,7 +331,7 @@ impl SaslClient {
     /// and answered with an empty response (RFC 6120 lets the server put it
     /// in a challenge or in <success/>).
     pub fn step(&mut self, data: &[u8], defer: bool) -> Result<Option<Vec<u8>>, SaslError> {
-        match core::mem::replace(&mut self.state, State::Failed) {
+        match std::mem::replace(&mut self.state, State::Failed) {
             State::ScramFirstSent(first) => {
                 let pending = first.server_first(data)?;
                 // A build without the hashes (the tunnel module) cannot
@@ -385,7 +384,7 @@ impl SaslClient {
     /// not of `answer_len` (empty, say), the client computes it itself where
     /// it has the hashes, and fails with `DerivationFailed` where not.
     pub fn derived(&mut self, answer: &[u8]) -> Result<Vec<u8>, SaslError> {
-        match core::mem::replace(&mut self.state, State::Failed) {
+        match std::mem::replace(&mut self.state, State::Failed) {
             State::ScramDeriving(pending) => self.finish(pending, Some(answer)),
             _ => Err(SaslError::UnexpectedStep),
         }
@@ -394,7 +393,7 @@ impl SaslClient {
     /// Additional data of <success/>. For SCRAM it must carry the server-final message
     /// unless that already came as a challenge; the signature is checked in constant time.
     pub fn success(&mut self, data: &[u8]) -> Result<(), SaslError> {
-        match core::mem::replace(&mut self.state, State::Failed) {
+        match std::mem::replace(&mut self.state, State::Failed) {
             // RFC 4616 defines no additional data; nothing to check.
             State::PlainSent => self.state = State::Done(None),
             State::ScramFinalSent(fin) => {

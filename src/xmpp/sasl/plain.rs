@@ -1,6 +1,5 @@
 //! SASL PLAIN (RFC 4616): the single "\0authcid\0passwd" message.
 
-use crate::prelude::*;
 use super::SaslError;
 
 /// Build the PLAIN message. No authzid is sent. SASLprep is left to the server

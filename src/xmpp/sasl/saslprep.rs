@@ -9,7 +9,6 @@
 //! keeps an emoji), so refusing them here would only make such a password
 //! unusable. The server still has the last word.
 
-use crate::prelude::*;
 use super::SaslError;
 use stringprep::tables as t;
 

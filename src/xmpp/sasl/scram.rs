@@ -303,7 +303,7 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     let diff = a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y));
-    core::hint::black_box(diff) == 0
+    std::hint::black_box(diff) == 0
 }
 
 #[cfg(test)]
