@@ -9,7 +9,10 @@
 // own sockets, own renderer processes), the parent page loaded, one tunnel
 // iframe created and logged in; then the tunnel frame's Resource Timing and
 // the server's view of the socket.
+import { sleep } from "../tests/browser/harness.mjs";
 import { launchCdp } from "./cdp.mjs";
+import { absNow } from "./notifications.mjs";
+import { median } from "./report.mjs";
 import { startBenchServer } from "./server.mjs";
 
 export const LINK = {
@@ -52,21 +55,13 @@ window.measure = async () => {
 // Read in the tunnel frame after 4|connected (over the frame's own DevTools session).
 const FRAME_TIMING = `(() => {
   const n = performance.getEntriesByType("navigation")[0];
-  const pick = (e) => ({ name: e.name, initiatorType: e.initiatorType, startTime: e.startTime, requestStart: e.requestStart,
-    responseStart: e.responseStart, responseEnd: e.responseEnd, transferSize: e.transferSize, encodedBodySize: e.encodedBodySize,
+  const pick = (e) => ({ name: e.name, initiatorType: e.initiatorType, startTime: e.startTime,
+    responseEnd: e.responseEnd, transferSize: e.transferSize, encodedBodySize: e.encodedBodySize,
     decodedBodySize: e.decodedBodySize });
   return { timeOrigin: performance.timeOrigin, nav: n ? pick(n) : null,
     resources: performance.getEntriesByType("resource").map(pick) };
 })()`;
 
-const median = (xs) => {
-  const v = xs.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const absNow = () => performance.timeOrigin + performance.now();
 const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, j) => setTimeout(() => j(new Error(`${what}: nothing within ${ms / 1000} s`)), ms).unref())]);
 
 /** The XMPP element a frame starts with: "open", "auth", "iq", …. */
@@ -231,13 +226,14 @@ async function sample(cdp, server, spec, events) {
  * The frame's Resource Timing, as ms since the iframe was created (its
  * timeOrigin and the parent's are one machine clock). Under emulation only
  * responseEnd is to be read: Chromium adds the latency after the network
- * stack noted the response's start, so responseStart leaves it out.
+ * stack noted the response's start, so responseStart leaves it out (and
+ * is not taken).
  */
 function frameView(t, t0Abs) {
   const at = (ms) => (ms ? t.timeOrigin + ms - t0Abs : null);
   const entry = (e) => ({
     name: e.name.replace(/^https?:\/\/[^/]+/, ""), type: e.initiatorType,
-    start: at(e.startTime), responseStart: at(e.responseStart), end: at(e.responseEnd),
+    start: at(e.startTime), end: at(e.responseEnd),
     transferSize: e.transferSize, encodedBodySize: e.encodedBodySize, decodedBodySize: e.decodedBodySize,
   });
   return { navigationStart: t.timeOrigin - t0Abs, html: t.nav && entry(t.nav), resources: t.resources.map(entry) };

@@ -13,8 +13,11 @@ import { NODE, PUBSUB } from "./account.mjs";
 export { NODE };
 
 /** Now, in ms since the epoch with fractions, as text: the TS of a mark. */
+/** Now, in ms since the epoch, on the clock pages share (`performance.timeOrigin`). */
+export const absNow = () => performance.timeOrigin + performance.now();
+
 export function sentAt() {
-  return (performance.timeOrigin + performance.now()).toFixed(3);
+  return absNow().toFixed(3);
 }
 
 // XML text escaping as a Finesse/Openfire server applies it to the payload:

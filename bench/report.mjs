@@ -53,7 +53,7 @@ export function gzipSizes(served) {
   return out;
 }
 
-const median = (xs) => {
+export const median = (xs) => {
   const v = xs.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
   if (!v.length) return null;
   const m = v.length >> 1;

@@ -17,7 +17,7 @@ import { WebSocketServer } from "ws";
 import { freePort } from "../tests/support/ports.mjs";
 import { builtTunnel } from "../tests/support/tunnel-dir.mjs";
 import { USER, PASSWORD, DOMAIN, PUBSUB, NODE } from "./account.mjs";
-import { sentAt } from "./notifications.mjs";
+import { absNow, sentAt } from "./notifications.mjs";
 import { accounts, serveXmpp, serveRaw } from "./xmpp-server.mjs";
 import { blast } from "./blast.mjs";
 import { cpuSnapshot, cpuDelta } from "./procstat.mjs";
@@ -131,8 +131,7 @@ export async function startBenchServer({ log = console.log, traceXmpp = false, g
   const probe = template(fs.readFileSync(path.join(pagesDir, "probe.js"), "utf8"));
   const inlineProbe = (html) => (withProbe ? html.replace(PROBE_TAG, () => `<script>${probe}</script>`) : withoutProbe(html));
   const withProbeTag = (html) => (withProbe ? injectProbe(html) : html);
-  const absNow = () => performance.timeOrigin + performance.now();
-  const observed = (req, res, status, body, encoding) => observe?.({
+  const observed = (req, status, body, encoding) => observe?.({
     kind: "http", at: absNow(), path: new URL(req.url, "http://x").pathname, status, bytes: body ? body.length : 0, encoding,
   });
   const gzipped = new Map(); // etag → gzip -9 of the body: compressed once, as a deployment would precompress
@@ -151,8 +150,8 @@ export async function startBenchServer({ log = console.log, traceXmpp = false, g
         headers["Content-Encoding"] = "gzip";
       }
     }
-    if (req.headers["if-none-match"] === etag) { observed(req, res, 304, null); res.writeHead(304, headers); return res.end(); }
-    observed(req, res, 200, body, headers["Content-Encoding"] ?? "identity");
+    if (req.headers["if-none-match"] === etag) { observed(req, 304, null); res.writeHead(304, headers); return res.end(); }
+    observed(req, 200, body, headers["Content-Encoding"] ?? "identity");
     send(res, 200, type, req.method === "HEAD" ? undefined : body, headers);
   };
 
@@ -183,7 +182,7 @@ export async function startBenchServer({ log = console.log, traceXmpp = false, g
       }
       if (p.startsWith("/tunnel/")) {
         if (p === "/tunnel/config.json") {
-          observed(req, res, 200, Buffer.from(tunnelConfig), "identity");
+          observed(req, 200, Buffer.from(tunnelConfig), "identity");
           return json(res, JSON.parse(tunnelConfig));
         }
         const rel = p === "/tunnel/" ? "index.html" : decodeURIComponent(p.slice("/tunnel/".length));

@@ -24,7 +24,7 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 echo "test: the browser shell in headless Chromium (wasm-bindgen-test; webdriver.json)"
 CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --target wasm32-unknown-unknown --lib --no-default-features --features shell,hashes,unicode
+  cargo test --target wasm32-unknown-unknown --lib --features shell
 
 echo "test: infrastructure, browser and interop tests"
 # One file at a time: each starts its own servers and browser, and the
