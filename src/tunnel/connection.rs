@@ -24,9 +24,12 @@ impl Tunnel {
             self.log("no usable endpoint (check \"websocket\" and \"bosh\" in config.json)");
             return self.stop(Status::Disconnected);
         }
-        let (transport, url) = match self.redirect.take() {
-            Some(r) => r,
-            None => candidates[self.endpoint % candidates.len()].clone(),
+        let (transport, url, endpoint) = match self.redirect.take() {
+            Some(r) => (r.transport, r.url, r.endpoint),
+            None => {
+                let (t, u) = candidates[self.endpoint % candidates.len()].clone();
+                (t, u.clone(), u)
+            }
         };
         // After a loss, try to resume the session (within the server's
         // window, over WebSocket: stream management is not used on BOSH,
@@ -45,7 +48,10 @@ impl Tunnel {
             domain: attempt.domain.clone(),
             user: attempt.id.clone(),
             password: attempt.password.clone(),
-            allow_plain: url.starts_with("wss:") || url.starts_with("https:") || self.cfg.allow_insecure_plain,
+            // Where the deployment pointed us, not where a redirect led: a
+            // redirect to a `wss:` host of an attacker's choosing must not
+            // earn it the password in clear.
+            allow_plain: is_secure(&endpoint) || self.cfg.allow_insecure_plain,
             nonce: random.to_vec(),
             derive_elsewhere: self.derive_elsewhere,
             nfkc: self.unicode.nfkc,
@@ -62,6 +68,7 @@ impl Tunnel {
             attempt,
             jid: None,
             url: url.clone(),
+            endpoint,
             link,
             deadline: now + self.cfg.connect_timeout_ms as Millis,
         });
@@ -406,23 +413,35 @@ pub(super) enum SeeOther<'a> {
 
 impl Tunnel {
     /// Follows a redirect at once — never to a weaker scheme (wss→ws,
-    /// https→http) nor to another transport, and at most 3 in a row.
+    /// https→http) nor to another transport, never to another host when it
+    /// came over an unencrypted connection (anyone on the path can write
+    /// one), and at most 3 in a row.
     pub(super) fn follow(&mut self, now: Millis, to: SeeOther) {
         const MAX_REDIRECTS: u32 = 3;
-        let (Some(transport), Some(current)) = (self.conn_transport(), self.conn.as_ref().map(|c| c.url.clone())) else {
+        let (Some(transport), Some(c)) = (self.conn_transport(), self.conn.as_ref()) else {
             return;
         };
+        let (current, endpoint) = (c.url.clone(), c.endpoint.clone());
         let target = match to {
             SeeOther::Uri(u) => Some(u.to_string()),
             SeeOther::Host(h) => with_host(&current, h),
         };
-        let secure = current.starts_with("wss:") || current.starts_with("https:");
+        let secure = is_secure(&current);
         let allowed = |u: &str| match transport {
             Transport::WebSocket => u.starts_with("wss://") || (!secure && u.starts_with("ws://")),
             Transport::Bosh => u.starts_with("https://") || (!secure && u.starts_with("http://")),
         };
-        match target {
-            Some(u) if allowed(&u) && self.redirects < MAX_REDIRECTS && !u.contains(['\'', '"', '<', '>', ' ']) => {
+        let refused = match &target {
+            None => Some("a bad address"),
+            Some(u) if !allowed(u) || u.contains(['\'', '"', '<', '>', ' ']) => Some("a weaker scheme or a bad address"),
+            Some(u) if !secure && !host(u).is_some_and(|h| Some(h) == host(&current)) => {
+                Some("another host, received over an unencrypted connection")
+            }
+            Some(_) if self.redirects >= MAX_REDIRECTS => Some("too many in a row"),
+            Some(_) => None,
+        };
+        match (target, refused) {
+            (Some(u), None) => {
                 self.redirects += 1;
                 if self.conn.as_ref().is_some_and(|c| c.jid.is_some()) && !self.reconnecting {
                     // Moved while connected: a new session elsewhere.
@@ -430,18 +449,36 @@ impl Tunnel {
                     self.status(Status::Reconnecting);
                 }
                 self.log_parts(&["the server redirects us to ", &u]);
-                self.redirect = Some((transport, u));
+                self.redirect = Some(super::Redirect { transport, url: u, endpoint });
                 if let Some(a) = self.conn.as_ref().map(|c| c.attempt.clone()) {
                     // A redirect is not a failure: no backoff, state kept.
                     self.connect(now, a);
                 }
             }
-            _ => {
-                self.log("ignored a redirect (weaker scheme, bad address, or too many in a row)");
+            (_, why) => {
+                self.log_parts(&["ignored a redirect (", why.unwrap_or("a bad address"), ")"]);
                 self.end(now, End::Retry);
             }
         }
     }
+}
+
+/// `wss:` or `https:`.
+fn is_secure(url: &str) -> bool {
+    url.starts_with("wss:") || url.starts_with("https:")
+}
+
+/// The host of an absolute URL, lower-cased, without user or port (of an
+/// IPv6 literal, what is between the brackets).
+fn host(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']')?.0,
+        None => authority.split(':').next()?,
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// `current` with its host (and port) replaced by `host`.

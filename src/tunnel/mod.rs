@@ -96,14 +96,25 @@ struct Attempt {
     domain: String,
 }
 
+/// A redirect to follow on the next attempt.
+struct Redirect {
+    transport: crate::protocol::Transport,
+    url: String,
+    /// The configured endpoint the chain of redirects started from.
+    endpoint: String,
+}
+
 struct Conn {
     id: u32,
     session: Session,
     attempt: Attempt,
     /// Bound full JID once ready.
     jid: Option<String>,
-    /// The endpoint it uses.
+    /// The URL it uses.
     url: String,
+    /// The configured endpoint it came from (`url` itself, unless a server
+    /// redirected us): what PLAIN's permission rests on.
+    endpoint: String,
     link: link::Link,
     /// Deadline for reaching a ready session.
     deadline: Millis,
@@ -145,7 +156,7 @@ pub struct Tunnel {
     /// A new session replaced a lost one: events may have been missed.
     gap: bool,
     /// Where the server sent us (see-other-uri/-host), for the next attempt.
-    redirect: Option<(crate::protocol::Transport, String)>,
+    redirect: Option<Redirect>,
     /// Redirects followed since the last session: a loop is cut short.
     redirects: u32,
     /// After losing a resumable session: keep to its transport until then,

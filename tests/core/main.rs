@@ -5,6 +5,7 @@
 mod bosh;
 mod pubsub;
 mod reconnect;
+mod security;
 mod session;
 mod stream_management;
 mod tunnel;

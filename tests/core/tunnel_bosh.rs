@@ -159,8 +159,8 @@ fn bosh_see_other_uri_is_followed() {
     let mut h = Harness::new();
     h.send_all(&["12|bosh", "1|agent1", "5|d.example", "2|secret"]);
     let (rid, _) = h.take_posts().remove(0);
-    h.answer(rid, &format!("<body xmlns='{HTTPBIND}' type='terminate' condition='see-other-uri'><uri>http://other.example/http-bind/</uri></body>"));
-    assert_eq!(h.url.as_deref(), Some("http://other.example/http-bind/"));
+    h.answer(rid, &format!("<body xmlns='{HTTPBIND}' type='terminate' condition='see-other-uri'><uri>http://localhost:5280/http-bind/</uri></body>"));
+    assert_eq!(h.url.as_deref(), Some("http://localhost:5280/http-bind/"));
 }
 
 #[test]

@@ -1,0 +1,75 @@
+//! The security review's findings (issue 21), each as a transcript: what
+//! the tunnel did wrong, now refused.
+
+use crate::tunnel::{Harness, FEATURES_PLAIN, OPEN};
+
+const CLOSE_TO_ATTACKER: &str =
+    "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='wss://attacker.example/ws/'/>";
+
+fn logged(p: &[String], start: &str) -> bool {
+    p.iter().any(|m| m.strip_prefix("13|").is_some_and(|l| l.starts_with(start)))
+}
+
+/// A plain `ws:` deployment (Finesse's port 7071) without `allowInsecurePlain`,
+/// connecting: the socket is open and the server's header came.
+fn plain_ws_deployment() -> Harness {
+    let mut h = Harness::with_config(r#"{"websocket":["ws://finesse.example:7071/ws/"],"bosh":[],"reconnectJitter":false}"#);
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
+    h.opened();
+    h.server(OPEN);
+    h.take_parent();
+    h
+}
+
+#[test]
+fn a_redirect_over_an_unencrypted_stream_does_not_move_the_tunnel_to_another_host() {
+    let mut h = plain_ws_deployment();
+    let first = h.conn;
+    h.server(CLOSE_TO_ATTACKER);
+    let p = h.take_parent();
+    assert!(logged(&p, "ignored a redirect (another host, received over an unencrypted connection)"), "{p:?}");
+    assert!(!p.iter().any(|m| m.contains("redirects us")), "{p:?}");
+    h.advance(1000);
+    assert_ne!(h.conn, first);
+    assert_eq!(h.url.as_deref(), Some("ws://finesse.example:7071/ws/"), "the retry goes to the configured endpoint");
+}
+
+#[test]
+fn plain_rests_on_the_configured_endpoint_not_on_where_a_redirect_led() {
+    // The same host over TLS is followed (an upgrade the server may ask
+    // for), but PLAIN stays forbidden: the deployment pointed us at `ws:`.
+    let mut h = plain_ws_deployment();
+    h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='wss://finesse.example:7443/ws/'/>");
+    assert_eq!(h.url.as_deref(), Some("wss://finesse.example:7443/ws/"));
+    h.opened();
+    h.server(OPEN);
+    h.take_sent();
+    h.server(FEATURES_PLAIN);
+    assert!(!h.take_sent().iter().any(|s| s.contains("mechanism=\"PLAIN\"")), "no password in clear");
+    assert!(logged(&h.take_parent(), "the server offers no SASL mechanism this tunnel may use"));
+}
+
+#[test]
+fn a_see_other_host_over_an_unencrypted_stream_is_refused_too() {
+    let mut h = plain_ws_deployment();
+    h.server("<stream:error xmlns:stream='http://etherx.jabber.org/streams'><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>\
+              attacker.example:443</see-other-host></stream:error>");
+    assert!(logged(&h.take_parent(), "ignored a redirect (another host"));
+    h.advance(1000);
+    assert_eq!(h.url.as_deref(), Some("ws://finesse.example:7071/ws/"));
+}
+
+#[test]
+fn over_bosh_too() {
+    let mut h = Harness::with_config(r#"{"bosh":["http://finesse.example:7071/http-bind/"],"websocket":[],"reconnectJitter":false}"#);
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
+    let (c, rid) = (h.conn.unwrap(), h.posts[0].1);
+    let body = "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='see-other-uri'>\
+                <uri>https://attacker.example/http-bind/</uri></body>";
+    h.t.handle_http(h.now, c, rid, 200, body);
+    h.drain();
+    assert!(logged(&h.take_parent(), "ignored a redirect (another host"));
+    h.posts.clear();
+    h.advance(1000);
+    assert_eq!(h.posts.last().map(|p| p.2.as_str()), Some("http://finesse.example:7071/http-bind/"));
+}
