@@ -292,7 +292,7 @@ impl Tunnel {
     /// A frame sent or received, for the console trace (SASL redacted).
     fn trace_frame(&mut self, direction: &str, frame: &str) {
         if self.settings.trace {
-            self.out.push(Output::Console([direction, redact(frame)].concat()));
+            self.out.push(Output::Console([direction, &redact(frame)].concat()));
         }
     }
 
@@ -331,12 +331,12 @@ fn capped(line: &str) -> &str {
 }
 
 /// What a trace line may show of a frame: the SASL exchange carries the
-/// password (PLAIN) or proofs derived from it (SCRAM), so it is never
-/// printed; stream features (the offered mechanisms) are.
-pub(super) fn redact(frame: &str) -> &str {
-    if frame.contains(crate::xmpp::ns::SASL) && !frame.contains(crate::xmpp::ns::STREAM) {
-        "<SASL element not shown>"
-    } else {
-        frame
-    }
+/// password (PLAIN) or what an offline dictionary attack needs (SCRAM's
+/// salt, nonces, proof and signature), so no SASL element is printed,
+/// wherever it sits (a BOSH body holds it among other elements); the offered
+/// mechanisms are. A frame that names SASL's namespace but does not read
+/// as XML is not printed at all.
+fn redact(frame: &str) -> std::borrow::Cow<'_, str> {
+    crate::xml::hide_namespace(frame, crate::xmpp::ns::SASL, &["mechanisms"], "<!-- SASL element not shown -->")
+        .unwrap_or(std::borrow::Cow::Borrowed("<frame not shown: it holds SASL data and is not well-formed>"))
 }

@@ -4,9 +4,11 @@
 mod element;
 mod escape;
 mod reader;
+mod redact;
 mod writer;
 
 pub use element::{Doc, Element, Elements, Node, Nodes};
 pub use escape::{escape_attr, escape_text};
 pub use reader::{parse, Limits, XmlError};
+pub use redact::hide_namespace;
 pub use writer::Writer;

@@ -73,3 +73,49 @@ fn over_bosh_too() {
     h.advance(1000);
     assert_eq!(h.posts.last().map(|p| p.2.as_str()), Some("http://finesse.example:7071/http-bind/"));
 }
+
+const SCRAM_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+    <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>";
+/// A server-first-message (salt, iterations, nonces), base64.
+const SERVER_FIRST_B64: &str = "cj1CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCc3J2LHM9Y0dWd2NHVnkscz00MDk2";
+
+#[test]
+fn the_trace_shows_no_sasl_element_inside_a_bosh_body() {
+    // Prosody's BOSH declares the streams namespace on every <body>.
+    let mut h = Harness::with_config(r#"{"websocket":[],"allowInsecurePlain":true}"#);
+    h.parent(r#"16|{"enableConsoleTraceLogging":"true"}"#);
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
+    let c = h.conn.unwrap();
+    let body = |inner: &str| {
+        format!("<body xmlns='http://jabber.org/protocol/httpbind' xmlns:stream='http://etherx.jabber.org/streams' \
+                 sid='S' wait='60' requests='2' hold='1'>{inner}</body>")
+    };
+    let rid = h.posts[0].1;
+    h.t.handle_http(h.now, c, rid, 200, &body(SCRAM_FEATURES));
+    h.drain();
+    let rid = h.posts.last().unwrap().1;
+    let challenge = format!("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{SERVER_FIRST_B64}</challenge><iq xmlns='jabber:client' id='x' type='result'/>");
+    h.t.handle_http(h.now, c, rid, 200, &body(&challenge));
+    h.drain();
+    assert!(h.console.iter().any(|l| l.contains("<mechanism>SCRAM-SHA-1</mechanism>")), "the offer is shown: {:?}", h.console);
+    let recv = h.console.iter().find(|l| l.starts_with("RECV ") && l.contains("<iq")).expect("the body is traced");
+    assert!(recv.contains("<!-- SASL element not shown --><iq"), "{recv}");
+    for l in &h.console {
+        assert!(!l.contains(SERVER_FIRST_B64), "SASL data in the trace: {l}");
+        assert!(!l.contains("<auth"), "SASL element in the trace: {l}");
+    }
+}
+
+#[test]
+fn the_trace_shows_no_sasl_element_over_websocket_whatever_it_declares() {
+    let mut h = Harness::new();
+    h.parent(r#"16|{"enableConsoleTraceLogging":"true"}"#);
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
+    h.opened();
+    h.server(OPEN);
+    h.server(SCRAM_FEATURES);
+    h.server(&format!("<s:challenge xmlns:s='urn:ietf:params:xml:ns:xmpp-sasl' \
+                       xmlns:stream='http://etherx.jabber.org/streams'>{SERVER_FIRST_B64}</s:challenge>"));
+    assert!(h.console.iter().any(|l| l == "RECV <!-- SASL element not shown -->"), "{:?}", h.console);
+    assert!(!h.console.iter().any(|l| l.contains(SERVER_FIRST_B64)));
+}
