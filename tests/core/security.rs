@@ -119,3 +119,17 @@ fn the_trace_shows_no_sasl_element_over_websocket_whatever_it_declares() {
     assert!(h.console.iter().any(|l| l == "RECV <!-- SASL element not shown -->"), "{:?}", h.console);
     assert!(!h.console.iter().any(|l| l.contains(SERVER_FIRST_B64)));
 }
+
+#[test]
+fn names_that_are_not_xml_names_are_refused_not_relayed() {
+    for payload in ["<p:1x xmlns:p='urn:x'/>", "<p:.x xmlns:p='urn:x'/>", "<x\u{FFFE}/>", "<x a\u{FFFF}='1'/>"] {
+        let mut h = Harness::connected();
+        h.subscribe("/n");
+        h.take_parent();
+        h.server(&format!("<message xmlns='jabber:client' from='pubsub.d.example'><event xmlns='http://jabber.org/protocol/pubsub#event'>\
+                           <items node='/n'><item id='1'>{payload}</item></items></event></message>"));
+        let p = h.take_parent();
+        assert!(!p.iter().any(|m| m.starts_with("0|")), "{payload} relayed: {p:?}");
+        assert!(logged(&p, "closing the connection: the server sent"), "{payload}: {p:?}");
+    }
+}
