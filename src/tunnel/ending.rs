@@ -108,7 +108,7 @@ impl Tunnel {
         self.clock = now;
         self.status(Status::Unloading);
         if matches!(self.phase, Phase::Connected | Phase::Resubscribing) {
-            self.send_final_unsubscribes(now);
+            self.send_all_final_unsubscribes(now);
             self.send(presence(Some("unavailable")));
         }
         self.fail_queued();
@@ -152,6 +152,7 @@ impl Tunnel {
 
     /// All final unsubscribes answered (or timed out): close the stream.
     pub(super) fn begin_close(&mut self, now: Millis) {
+        self.drop_backlog();
         self.pinger.stop();
         self.status(Status::Disconnecting);
         self.send(presence(Some("unavailable")));

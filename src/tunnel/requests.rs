@@ -11,10 +11,15 @@ use crate::protocol::{format, format_json, node_error, MsgType};
 use crate::xml::Element;
 use crate::xmpp::{jid, pubsub, stanza};
 
-/// Parent requests in flight or queued at once; more are refused with
-/// `resource-constraint` (a parent cannot make the tunnel grow without bound).
+/// Requests in flight or queued at once; more parent requests are refused
+/// with `resource-constraint` (a parent cannot make the tunnel grow without
+/// bound).
 const MAX_REQUESTS: usize = 1024;
-/// Nodes one tunnel may hold.
+/// Of those, the tunnel's own (renewals, clean-ups, final unsubscribes) in
+/// flight at once; the rest wait in the backlog, sent as replies come in.
+const OWN_WINDOW: usize = 256;
+/// Nodes one tunnel may hold at the server: subscribed, being subscribed,
+/// or left over to clean up.
 const MAX_SUBSCRIPTIONS: usize = 4096;
 
 /// What a request asks. Its node travels beside it (see `Req`): one
@@ -38,6 +43,11 @@ impl What {
     /// How many parent replies the request itself owes.
     fn own_replies(self) -> u32 {
         matches!(self, Subscribe | Unsubscribe | Subscriptions | Final) as u32
+    }
+
+    /// Sent by the tunnel for every node at once (paced by `OWN_WINDOW`).
+    fn is_own(self) -> bool {
+        matches!(self, Resubscribe | Final | Cleanup)
     }
 }
 
@@ -66,6 +76,8 @@ pub(super) struct Requests {
     /// Parent requests that arrived while (re)connecting, each with the
     /// deadline after which it is answered `not-connected`.
     queued: Vec<(Req, Millis)>,
+    /// Our own requests waiting for room in `OWN_WINDOW`.
+    backlog: std::collections::VecDeque<Req>,
     /// Random per connection, so ids cannot be guessed by other accounts.
     prefix: String,
     seq: u32,
@@ -88,8 +100,15 @@ impl Requests {
         format!("{}-{}", self.prefix, self.seq)
     }
 
+    /// Whether a request of this kind is in flight or waits in the backlog.
     fn any(&self, what: What) -> bool {
-        self.pending.iter().any(|p| p.req.what == what)
+        self.pending.iter().any(|p| p.req.what == what) || self.backlog.iter().any(|r| r.what == what)
+    }
+
+    /// SUBSCRIBEs in flight or queued for nodes not yet held.
+    fn subscribing(&self) -> usize {
+        let pending = self.pending.iter().filter(|p| p.req.what == Subscribe).map(|p| 1 + p.also as usize);
+        pending.sum::<usize>() + self.queued.iter().filter(|q| q.0.what == Subscribe).count()
     }
 }
 
@@ -120,7 +139,9 @@ impl Tunnel {
             return self.reply(&req, 1, Outcome::Failed("bad-request", "the node name is empty or holds characters XMPP cannot carry"));
         }
         let full = self.requests.pending.len() + self.requests.queued.len() >= MAX_REQUESTS
-            || (req.what == Subscribe && self.subs.len() >= MAX_SUBSCRIPTIONS && !self.subs.contains(&req.node));
+            || (req.what == Subscribe
+                && !self.subs.contains(&req.node)
+                && self.subs.held() + self.requests.subscribing() >= MAX_SUBSCRIPTIONS);
         if full {
             return self.reply(&req, 1, Outcome::Failed("resource-constraint", "too many subscriptions or requests"));
         }
@@ -132,8 +153,9 @@ impl Tunnel {
             }
             Phase::Idle => {
                 // No server to tell now; make sure the next session neither
-                // renews it nor keeps a leftover subscription.
-                if req.what == Unsubscribe {
+                // renews it nor keeps a leftover subscription. (A node the
+                // tunnel does not hold needs nothing: no record, no bound.)
+                if req.what == Unsubscribe && self.subs.contains(&req.node) {
                     self.subs.retire(&req.node);
                 }
                 self.reply(&req, 1, Outcome::Failed("not-connected", "the tunnel is not connected"))
@@ -150,6 +172,10 @@ impl Tunnel {
     fn dispatch(&mut self, now: Millis, req: Req) {
         if req.what == Subscribe && self.subs.contains(&req.node) {
             return self.reply(&req, 1, Outcome::Ok(None));
+        }
+        if req.what == Subscribe {
+            // A clean-up still waiting would undo this subscription.
+            self.requests.backlog.retain(|r| !(r.what == Cleanup && r.node == req.node));
         }
         let same = |p: &Pending| {
             matches!((p.req.what, req.what), (Subscribe | Resubscribe, Subscribe) | (Unsubscribe, Unsubscribe))
@@ -198,6 +224,7 @@ impl Tunnel {
         let p = self.requests.pending.remove(i);
         let outcome = if el.attr("type") == Some("result") { Outcome::Ok(Some(el)) } else { Outcome::Error(el) };
         self.settle(&p, outcome);
+        self.pump_backlog(now, OWN_WINDOW);
         self.progress(now);
         true
     }
@@ -225,7 +252,12 @@ impl Tunnel {
                 // unsubscribed later rather than forgotten.
                 self.log_parts(&["no answer to subscribing again to ", n]);
             }
-            (Unsubscribe, Outcome::Ok(_)) => self.subs.remove(n),
+            (Subscribe, Outcome::Failed(..)) => {
+                // Unknown outcome: the server may hold it though the parent
+                // was told it failed; unsubscribed next session.
+                self.subs.maybe_left_over(n)
+            }
+            (Unsubscribe | Final, Outcome::Ok(_)) => self.subs.remove(n),
             (Unsubscribe | Final | Cleanup, Outcome::Error(e)) if not_subscribed(*e) => {
                 self.subs.remove(n)
             }
@@ -235,7 +267,11 @@ impl Tunnel {
             }
             (Final | Cleanup, Outcome::Error(_) | Outcome::Failed(..)) => {
                 self.log_parts(&["could not unsubscribe from ", n, "; will try again on the next session"]);
-                self.subs.retire(n);
+                if p.req.what == Final {
+                    self.subs.retire(n);
+                } else {
+                    self.subs.maybe_left_over(n);
+                }
             }
             _ => {}
         }
@@ -291,27 +327,45 @@ impl Tunnel {
         self.for_every_node(now, Resubscribe)
     }
 
-    /// DISCONNECT_REQ and unload: unsubscribe every node. True if any.
+    /// DISCONNECT_REQ: unsubscribe every node, paced like any of our own
+    /// requests. True if any.
     pub(super) fn send_final_unsubscribes(&mut self, now: Millis) -> bool {
-        let any = self.for_every_node(now, Final);
-        // Forgotten only once sent: send_request needed their subids.
-        self.subs.forget_active();
+        self.for_every_node(now, Final)
+    }
+
+    /// Unload: every final unsubscribe now; the page will not wait.
+    pub(super) fn send_all_final_unsubscribes(&mut self, now: Millis) {
+        self.for_every_node(now, Final);
+        self.pump_backlog(now, usize::MAX);
+    }
+
+    /// Unsubscribes leftover nodes quietly, then `what` for every subscribed
+    /// node, through the backlog. True if there was any.
+    fn for_every_node(&mut self, now: Millis, what: What) -> bool {
+        let backlog = &mut self.requests.backlog;
+        if what == Final {
+            // Renewals still waiting are moot now.
+            backlog.retain(|r| r.what != Resubscribe);
+        }
+        backlog.extend(self.subs.take_stale().into_iter().map(|node| Req { what: Cleanup, node }));
+        let nodes = self.subs.nodes();
+        let any = !nodes.is_empty();
+        backlog.extend(nodes.into_iter().map(|node| Req { what, node }));
+        self.pump_backlog(now, OWN_WINDOW);
         any
     }
 
-    /// Unsubscribes leftover nodes quietly, then sends `what` for every
-    /// subscribed node. True if there was any.
-    fn for_every_node(&mut self, now: Millis, what: What) -> bool {
-        for node in &self.subs.take_stale() {
-            self.send_request(now, Req { what: Cleanup, node: node.clone() });
+    /// Sends from the backlog while fewer than `window` of our own
+    /// requests are in flight (and a session may take them).
+    fn pump_backlog(&mut self, now: Millis, window: usize) {
+        if matches!(self.phase, Phase::Idle | Phase::Waiting { .. } | Phase::Closing { .. }) {
+            return;
         }
-        // By index: sending reads the list (subids), never changes it.
-        let n = self.subs.len();
-        for i in 0..n {
-            let Some(node) = self.subs.node(i).map(str::to_string) else { break };
-            self.send_request(now, Req { what, node });
+        let in_flight = self.requests.pending.iter().filter(|p| p.req.what.is_own()).count();
+        for _ in in_flight..window {
+            let Some(req) = self.requests.backlog.pop_front() else { break };
+            self.send_request(now, req);
         }
-        n > 0
     }
 
     pub(super) fn send_queued(&mut self, now: Millis) {
@@ -333,6 +387,22 @@ impl Tunnel {
         self.epoch = self.epoch.wrapping_add(1);
         for p in &std::mem::take(&mut self.requests.pending) {
             self.settle(p, Outcome::Failed("not-connected", "the connection was lost before the server answered"));
+        }
+        self.drop_backlog();
+    }
+
+    /// Our own requests never sent: nothing happened at the server; a
+    /// final unsubscribe is answered, and its node cleaned up next session.
+    pub(super) fn drop_backlog(&mut self) {
+        for req in std::mem::take(&mut self.requests.backlog) {
+            match req.what {
+                Final => {
+                    self.subs.retire(&req.node);
+                    self.reply(&req, 1, Outcome::Failed("not-connected", "the connection was lost before it was sent"));
+                }
+                Cleanup => self.subs.maybe_left_over(&req.node),
+                _ => {}
+            }
         }
     }
 
@@ -359,6 +429,7 @@ impl Tunnel {
             any = true;
         }
         if any {
+            self.pump_backlog(now, OWN_WINDOW);
             self.progress(now);
         }
     }

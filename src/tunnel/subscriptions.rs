@@ -1,7 +1,10 @@
 //! The nodes this tunnel holds subscriptions to, with the server's subid, and
 //! the nodes that may still be subscribed at the server although the parent
-//! no longer wants them (left over from a lost connection): those are
-//! unsubscribed quietly on the next session.
+//! no longer wants them (left over from a lost connection, or a SUBSCRIBE
+//! whose outcome is unknown): those are unsubscribed quietly on the next
+//! session.
+
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Sub {
@@ -12,7 +15,8 @@ pub(super) struct Sub {
 #[derive(Default)]
 pub(super) struct Subscriptions {
     active: Vec<Sub>,
-    stale: Vec<String>,
+    /// A set: retiring thousands of nodes stays linear in their number.
+    stale: BTreeSet<String>,
 }
 
 impl Subscriptions {
@@ -20,8 +24,9 @@ impl Subscriptions {
         self.active.iter().any(|s| s.node == node)
     }
 
-    pub fn len(&self) -> usize {
-        self.active.len()
+    /// Nodes the server may hold for us: subscribed, or left to clean up.
+    pub fn held(&self) -> usize {
+        self.active.len() + self.stale.len()
     }
 
     pub fn subid(&self, node: &str) -> Option<&str> {
@@ -30,7 +35,7 @@ impl Subscriptions {
 
     /// Subscribed (again): the parent wants it, so it is not stale any more.
     pub fn add(&mut self, node: &str, subid: Option<String>) {
-        self.stale.retain(|n| n != node);
+        self.stale.remove(node);
         match self.active.iter_mut().find(|s| s.node == node) {
             Some(s) => s.subid = subid.or(s.subid.take()),
             None => self.active.push(Sub { node: node.to_string(), subid }),
@@ -44,28 +49,28 @@ impl Subscriptions {
     /// The parent no longer wants it, but the server may not know yet.
     pub fn retire(&mut self, node: &str) {
         self.remove(node);
-        if !self.stale.iter().any(|n| n == node) {
-            self.stale.push(node.to_string());
+        self.stale.insert(node.to_string());
+    }
+
+    /// The server may hold it, though the parent never got it (an unknown
+    /// outcome) or gave it up: cleaned up next session, unless the parent
+    /// holds it now.
+    pub fn maybe_left_over(&mut self, node: &str) {
+        if !self.contains(node) {
+            self.stale.insert(node.to_string());
         }
     }
 
     pub fn retire_all(&mut self) {
-        for s in &std::mem::take(&mut self.active) {
-            self.retire(&s.node);
-        }
+        self.stale.extend(std::mem::take(&mut self.active).into_iter().map(|s| s.node));
     }
 
-    /// The `i`th subscribed node.
-    pub fn node(&self, i: usize) -> Option<&str> {
-        self.active.get(i).map(|s| s.node.as_str())
+    /// Every subscribed node, in the order subscribed.
+    pub fn nodes(&self) -> Vec<String> {
+        self.active.iter().map(|s| s.node.clone()).collect()
     }
 
-    /// Forgets every subscribed node (their unsubscribes are on their way).
-    pub fn forget_active(&mut self) {
-        self.active.clear();
-    }
-
-    pub fn take_stale(&mut self) -> Vec<String> {
+    pub fn take_stale(&mut self) -> BTreeSet<String> {
         std::mem::take(&mut self.stale)
     }
 }

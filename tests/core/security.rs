@@ -133,3 +133,83 @@ fn names_that_are_not_xml_names_are_refused_not_relayed() {
         assert!(logged(&p, "closing the connection: the server sent"), "{payload}: {p:?}");
     }
 }
+
+fn unsubscribes(sent: &[String]) -> usize {
+    sent.iter().filter(|s| s.contains("<unsubscribe")).count()
+}
+
+#[test]
+fn unsubscribe_while_disconnected_records_only_nodes_the_tunnel_holds() {
+    let mut h = Harness::connected();
+    h.subscribe("/held");
+    h.parent("11|");
+    let id = h.last_id();
+    h.server(&crate::tunnel::result(&id)); // the final unsubscribe
+    h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>");
+    assert!(h.take_parent().contains(&"4|disconnected".to_string()));
+    for i in 0..3000 {
+        h.parent(&format!("8|/n{i}"));
+    }
+    let p = h.take_parent();
+    assert_eq!(p.iter().filter(|m| m.contains("not-connected")).count(), 3000, "each answered");
+    h.take_sent();
+    h.send_all(&["1|agent1", "2|secret"]);
+    h.finish_login("desk");
+    assert_eq!(unsubscribes(&h.take_sent()), 0, "nothing to clean up: the tunnel held none of them");
+}
+
+#[test]
+fn clean_ups_and_renewals_go_out_at_most_256_at_a_time() {
+    let mut h = Harness::connected();
+    for i in 0..600 {
+        h.subscribe(&format!("/n{i}"));
+    }
+    h.lose_connection();
+    h.parent("11|"); // while waiting: every node is left to clean up
+    h.take_sent();
+    h.send_all(&["1|agent1", "2|secret"]);
+    h.finish_login("desk");
+    let mut sent = h.take_sent();
+    assert_eq!(unsubscribes(&sent), 256, "a window, not 600 at once");
+    let mut total = 0;
+    while unsubscribes(&sent) > 0 {
+        total += unsubscribes(&sent);
+        for s in sent.iter().filter(|s| s.contains("<unsubscribe")) {
+            let id = s.split("id=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+            h.server(&crate::tunnel::result(&id));
+        }
+        sent = h.take_sent();
+    }
+    assert_eq!(total, 600, "all cleaned up in the end");
+}
+
+#[test]
+fn the_subscription_limit_counts_subscribes_in_flight() {
+    let mut h = Harness::connected();
+    for i in 0..4095 {
+        h.subscribe(&format!("/n{i}"));
+    }
+    h.take_parent();
+    for i in 0..1000 {
+        h.parent(&format!("7|/more{i}"));
+    }
+    let p = h.take_parent();
+    let refused = p.iter().filter(|m| m.contains("resource-constraint")).count();
+    assert_eq!(refused, 999, "only the 4,096th goes out");
+}
+
+#[test]
+fn a_subscribe_without_an_answer_is_cleaned_up_next_session() {
+    // The server may have made it: the parent was told it failed, so no
+    // event of it may come back through a later session.
+    let mut h = Harness::connected();
+    h.parent("7|/maybe");
+    h.advance(10_000);
+    assert!(h.take_parent().iter().any(|m| m.starts_with("7|/maybe|") && m.contains("remote-server-timeout")));
+    h.lose_connection();
+    h.take_sent();
+    h.advance(1_000);
+    h.finish_login("desk");
+    let sent = h.take_sent();
+    assert!(sent.iter().any(|s| s.contains("<unsubscribe") && s.contains("node=\"/maybe\"")), "{sent:?}");
+}
