@@ -6,6 +6,7 @@
 pub mod config;
 mod json;
 mod prelude;
+pub mod password;
 pub mod protocol;
 pub mod transport;
 pub mod tunnel;

@@ -84,8 +84,10 @@ impl Tunnel {
         self.backoff.reset();
         self.fail_queued();
         if status == Status::Unauthorized {
-            // Wrong credentials stay wrong: wait for the parent to send new ones.
+            // Wrong credentials stay wrong: wait for the parent to send new
+            // ones, and hold no copy of these meanwhile.
             self.settings.password = None;
+            self.last_attempt = None;
         }
         self.status(status);
     }

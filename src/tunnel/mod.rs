@@ -92,7 +92,7 @@ enum End {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Attempt {
     id: String,
-    password: String,
+    password: crate::password::Password,
     domain: String,
 }
 
@@ -224,6 +224,15 @@ impl Tunnel {
 
     pub fn config(&self) -> &Config {
         &self.cfg
+    }
+
+    /// Whether the tunnel holds any copy of the password (it must not after
+    /// `unauthorized` or DISCONNECT_REQ; tests and the fuzzer check it).
+    pub fn holds_password(&self) -> bool {
+        let empty = crate::password::Password::default();
+        self.settings.password.is_some()
+            || self.last_attempt.is_some()
+            || self.conn.as_ref().is_some_and(|c| c.attempt.password != empty)
     }
 
     /// `4|loaded`, the extension announcement, then any configuration problems.

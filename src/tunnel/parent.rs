@@ -19,7 +19,7 @@ impl Tunnel {
                 self.credentials_changed(now);
             }
             ParentMessage::Password(v) => {
-                self.settings.password = Some(v.to_string());
+                self.settings.password = Some(crate::password::Password::new(v));
                 self.credentials_changed(now);
             }
             ParentMessage::XmppDomain(v) => {
@@ -28,7 +28,7 @@ impl Tunnel {
             }
             ParentMessage::ConnectReq(info) => {
                 self.settings.id = Some((self.unicode.lowercase)(&info.id));
-                self.settings.password = Some(info.password);
+                self.settings.password = Some(crate::password::Password::new(&info.password));
                 self.settings.domain = Some(info.domain.trim_ascii().to_ascii_lowercase());
                 if let Some(t) = info.transport {
                     self.set_transport(now, t);

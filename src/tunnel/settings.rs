@@ -10,7 +10,7 @@ pub const MIN_PING_INTERVAL_MS: u32 = 1000;
 
 pub struct Settings {
     pub id: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<crate::password::Password>,
     pub domain: Option<String>,
     pub resource: Option<String>,
     pub pubsub: Option<String>,

@@ -7,7 +7,7 @@
 //! after each call. Once `is_ready`, `element` hands stanzas back.
 
 use super::ns;
-use super::sasl::{self, base64, Derivation, Mechanism, SaslClient, SaslError, ScramKeys, Secret};
+use super::sasl::{self, base64, Derivation, Mechanism, SaslClient, SaslError, Secret};
 use super::sm::{self, Resume, NS_SM};
 use super::stanza;
 use crate::xml::{Element, Writer};
@@ -79,7 +79,7 @@ enum State {
 pub struct Login {
     pub domain: String,
     pub user: String,
-    pub password: String,
+    pub password: crate::password::Password,
     /// PLAIN is allowed only over a secure transport or by configuration.
     pub allow_plain: bool,
     /// Random bytes for the SCRAM nonce.
@@ -99,7 +99,6 @@ pub struct Session {
     resource: Option<String>,
     /// The resource we asked for at bind time, once asked.
     bound_request: Option<Option<String>>,
-    keys: Option<ScramKeys>,
     mechanism: Option<Mechanism>,
     /// What to resume instead of binding, if the server offers SM.
     resume: Option<Resume>,
@@ -115,7 +114,6 @@ impl Session {
             login,
             resource,
             bound_request: None,
-            keys: None,
             mechanism: None,
             resume,
             sm_offered: false,
@@ -145,12 +143,6 @@ impl Session {
                 true
             }
         }
-    }
-
-    /// SCRAM keys derived during authentication (to log in again without
-    /// the plaintext password).
-    pub fn scram_keys(&self) -> Option<&ScramKeys> {
-        self.keys.as_ref()
     }
 
     /// The server offered stream management (enable it once ready).
@@ -211,9 +203,9 @@ impl Session {
                     }
                     "success" => {
                         client.success(&data).map_err(SessionError::Sasl)?;
-                        self.keys = client.take_keys();
-                        // The password is not needed on this connection any more.
-                        self.login.password.clear();
+                        // Neither the password nor SCRAM's keys (password
+                        // equivalents) are needed on this connection any more.
+                        self.login.password = Default::default();
                         self.state = State::AwaitOpen { restarted: true };
                         self.out.push(SessionOut::OpenStream);
                     }
@@ -321,7 +313,7 @@ impl Session {
             }
         }
         let mech = mech.ok_or(SessionError::NoMechanism)?;
-        let secret = Secret::Password(&self.login.password);
+        let secret = Secret::Password(self.login.password.as_str());
         let mut client = SaslClient::with_normalizer(mech, &self.login.user, secret, &self.login.nonce, self.login.nfkc)
             .map_err(SessionError::Sasl)?;
         let initial = client.initial_response().map_err(SessionError::Sasl)?;

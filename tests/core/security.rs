@@ -213,3 +213,25 @@ fn a_subscribe_without_an_answer_is_cleaned_up_next_session() {
     let sent = h.take_sent();
     assert!(sent.iter().any(|s| s.contains("<unsubscribe") && s.contains("node=\"/maybe\"")), "{sent:?}");
 }
+
+#[test]
+fn no_copy_of_the_password_outlives_unauthorized_or_disconnect_req() {
+    let mut h = Harness::new();
+    h.send_all(&["1|agent1", "5|d.example", "2|wrong"]);
+    h.opened();
+    h.server(OPEN);
+    h.server(FEATURES_PLAIN);
+    assert!(h.t.holds_password(), "while it is needed");
+    h.server("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>");
+    assert!(h.take_parent().contains(&"4|unauthorized".to_string()));
+    assert!(!h.t.holds_password(), "forgotten after unauthorized");
+    h.parent("1|agent1");
+    assert!(h.take_parent().is_empty() && h.t.poll_output().is_none(), "and no login without a new one");
+
+    let mut h = Harness::connected();
+    assert!(h.t.holds_password(), "kept while the session lives, to log in again after a loss");
+    h.parent("11|");
+    h.server("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>");
+    assert!(h.take_parent().contains(&"4|disconnected".to_string()));
+    assert!(!h.t.holds_password(), "forgotten after DISCONNECT_REQ");
+}
