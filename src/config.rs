@@ -38,6 +38,9 @@ pub struct Config {
     pub reconnect_max_ms: u32,
     pub reconnect_stable_ms: u32,
     pub reconnect_jitter: bool,
+    /// Fewest SCRAM iterations a server may ask for (RFC 7677's 4096; lower
+    /// only for a test server).
+    pub min_scram_iterations: u32,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             reconnect_max_ms: 60_000,
             reconnect_stable_ms: 30_000,
             reconnect_jitter: true,
+            min_scram_iterations: crate::xmpp::sasl::MIN_ITERATIONS,
         }
     }
 }
@@ -127,7 +131,7 @@ impl Config {
 }
 
 /// The numeric keys and their least allowed values, in `Config::set_number`'s order.
-const NUMBERS: [(&str, u64); 9] = [
+const NUMBERS: [(&str, u64); 10] = [
     ("maxParentMessageBytes", 256),
     ("maxStanzaBytes", 1024),
     ("connectTimeoutMs", 1000),
@@ -137,6 +141,7 @@ const NUMBERS: [(&str, u64); 9] = [
     ("reconnectBaseMs", 10),
     ("reconnectMaxMs", 10),
     ("reconnectStableMs", 0),
+    ("minScramIterations", 1),
 ];
 
 impl Config {
@@ -150,7 +155,8 @@ impl Config {
             5 => self.ping_max_retry = n,
             6 => self.reconnect_base_ms = n,
             7 => self.reconnect_max_ms = n,
-            _ => self.reconnect_stable_ms = n,
+            8 => self.reconnect_stable_ms = n,
+            _ => self.min_scram_iterations = n,
         }
     }
 }

@@ -55,6 +55,7 @@ impl Tunnel {
             nonce: random.to_vec(),
             derive_elsewhere: self.derive_elsewhere,
             nfkc: self.unicode.nfkc,
+            min_iterations: self.cfg.min_scram_iterations,
         };
         let link = match transport {
             Transport::WebSocket => Link::WebSocket { open: false, close_sent: false, header_sent: false },
@@ -518,6 +519,10 @@ fn describe(e: &SessionError) -> String {
             "the password holds characters SASLprep (RFC 4013) prohibits: SCRAM cannot use it".into()
         }
         SessionError::Sasl(SaslError::EmptyPassword) => "the password is empty".into(),
+        SessionError::Sasl(SaslError::TooFewIterations(n)) => format!(
+            "the server asked for {n} SCRAM iterations, fewer than the {} allowed (RFC 7677; \"minScramIterations\" in config.json lowers it for a test server): not logging in",
+            crate::xmpp::sasl::MIN_ITERATIONS
+        ),
         SessionError::Sasl(SaslError::InvalidUsername) => "the ID cannot be a SASL user name".into(),
         SessionError::Sasl(SaslError::NoNormalization) => {
             "the password needs Unicode normalization (SASLprep's NFKC), which this build does not have".into()

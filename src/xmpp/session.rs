@@ -41,10 +41,11 @@ pub enum SessionError {
 impl SessionError {
     /// SASL rejected the credentials (spec: status `unauthorized`, no retry).
     pub fn is_auth(&self) -> bool {
-        // The page failing to compute SCRAM's proof says nothing of the
-        // password: retried like a lost connection.
+        // The page failing to compute SCRAM's proof, or a server asking for
+        // too few iterations, says nothing of the password: retried like a
+        // lost connection.
         matches!(self, SessionError::AuthFailed(_))
-            || matches!(self, SessionError::Sasl(e) if *e != crate::xmpp::sasl::SaslError::DerivationFailed)
+            || matches!(self, SessionError::Sasl(e) if !matches!(e, SaslError::DerivationFailed | SaslError::TooFewIterations(_)))
             || matches!(self, SessionError::Stream { condition, .. } if condition == "not-authorized")
     }
 }
@@ -90,6 +91,9 @@ pub struct Login {
     pub derive_elsewhere: bool,
     /// Unicode NFKC, for SASLprep of a SCRAM password (`sasl::Nfkc`).
     pub nfkc: Option<crate::xmpp::sasl::Nfkc>,
+    /// Fewest SCRAM iterations accepted (`sasl::MIN_ITERATIONS` but for a
+    /// test server).
+    pub min_iterations: u32,
 }
 
 pub struct Session {
@@ -316,6 +320,7 @@ impl Session {
         let secret = Secret::Password(self.login.password.as_str());
         let mut client = SaslClient::with_normalizer(mech, &self.login.user, secret, &self.login.nonce, self.login.nfkc)
             .map_err(SessionError::Sasl)?;
+        client.set_min_iterations(self.login.min_iterations);
         let initial = client.initial_response().map_err(SessionError::Sasl)?;
         self.out.push(SessionOut::Send(sasl_element("auth", Some(mech.name()), &initial)));
         self.mechanism = Some(mech);

@@ -235,3 +235,36 @@ fn no_copy_of_the_password_outlives_unauthorized_or_disconnect_req() {
     assert!(h.take_parent().contains(&"4|disconnected".to_string()));
     assert!(!h.t.holds_password(), "forgotten after DISCONNECT_REQ");
 }
+
+/// A SCRAM login up to the server-first message, which asks for `i`
+/// iterations; returns what was sent after it.
+fn scram_with_iterations(config: &str, i: u32) -> (Harness, Vec<String>) {
+    let mut h = Harness::with_config(config);
+    h.t.derive_elsewhere();
+    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
+    h.opened();
+    h.server(OPEN);
+    h.server(SCRAM_FEATURES);
+    let auth = h.take_sent().pop().unwrap();
+    let text = auth.split('>').nth(1).and_then(|t| t.split('<').next()).unwrap();
+    let bare = String::from_utf8(xmpp_tunnel::xmpp::sasl::base64::decode(text).unwrap()).unwrap();
+    let nonce = bare.split("r=").nth(1).unwrap();
+    let first = format!("r={nonce}srv,s=cGVwcGVy,i={i}");
+    let b64 = xmpp_tunnel::xmpp::sasl::base64::encode(first.as_bytes());
+    h.server(&format!("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{b64}</challenge>"));
+    let sent = h.take_sent();
+    (h, sent)
+}
+
+#[test]
+fn scram_iteration_counts_below_4096_are_refused_unless_configured() {
+    let (mut h, sent) = scram_with_iterations("{}", 1);
+    assert!(!sent.iter().any(|s| s.contains("<response")) && h.derives.is_empty(), "no proof computed or sent: {sent:?}");
+    let p = h.take_parent();
+    assert!(logged(&p, "the server asked for 1 SCRAM iterations, fewer than the 4096 allowed"), "{p:?}");
+    assert!(p.contains(&"4|reconnecting".to_string()) && !p.contains(&"4|unauthorized".to_string()), "{p:?}");
+    let (h, _) = scram_with_iterations("{}", 4096);
+    assert_eq!(h.derives.len(), 1, "4096 is enough");
+    let (h, _) = scram_with_iterations(r#"{"minScramIterations":1}"#, 1);
+    assert_eq!(h.derives.len(), 1, "a test server may be allowed fewer");
+}

@@ -14,7 +14,7 @@ fn el(s: &str) -> Element<'static> {
 }
 
 fn login(allow_plain: bool) -> Login {
-    Login { domain: "d".into(), user: "user".into(), password: xmpp_tunnel::password::Password::new("pencil"), allow_plain, nonce: vec![7; 18], derive_elsewhere: false, nfkc: xmpp_tunnel::xmpp::sasl::native_nfkc() }
+    Login { domain: "d".into(), user: "user".into(), password: xmpp_tunnel::password::Password::new("pencil"), allow_plain, nonce: vec![7; 18], derive_elsewhere: false, nfkc: xmpp_tunnel::xmpp::sasl::native_nfkc(), min_iterations: xmpp_tunnel::xmpp::sasl::MIN_ITERATIONS }
 }
 
 fn outputs(s: &mut Session) -> Vec<SessionOut> {

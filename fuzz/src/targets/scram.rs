@@ -20,6 +20,9 @@ const MECHANISMS: &[Mechanism] = &[Mechanism::ScramSha1, Mechanism::ScramSha256,
 /// Round counts: generated scripts, and any script.
 const CHEAP_ITERATIONS: u32 = 16;
 const MAX_ITERATIONS: u32 = 4096;
+/// The floor set on every client (RFC 7677's 4096 would make each run
+/// thousands of rounds): an accepted server-first below it is a failure.
+const FLOOR: u32 = 4;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Answer {
@@ -129,6 +132,7 @@ impl Target for Scram {
         let mechanism = MECHANISMS.get(s.mechanism as usize).copied().unwrap_or(Mechanism::ScramSha1);
         let nonce = vec![7u8; s.nonce_bytes as usize];
         let Ok(mut c) = SaslClient::new(mechanism, &s.user, Secret::Password(&s.password), &nonce) else { return Ok(()) };
+        c.set_min_iterations(FLOOR);
         let client_nonce = base64::encode(&nonce);
         // The server signature, once the answer that holds it is known.
         let mut signature: Option<Vec<u8>> = None;
@@ -143,10 +147,12 @@ impl Target for Scram {
                     let _ = c.initial_response();
                 }
                 Call::Challenge(t) => {
-                    let _ = c.challenge(&fill(t, &signature));
+                    let data = fill(t, &signature);
+                    below_floor(&data, c.challenge(&data).is_ok())?;
                 }
                 Call::Step { data, defer } => {
-                    let _ = c.step(&fill(data, &signature), *defer);
+                    let data = fill(data, &signature);
+                    below_floor(&data, c.step(&data, *defer).is_ok())?;
                 }
                 Call::Derived(a) => {
                     let d = c.derivation();
@@ -213,6 +219,16 @@ impl Scram {
             1 => self.finals.generate(rng),
             _ => String::new(),
         }
+    }
+}
+
+/// A server-first with fewer iterations than `FLOOR` must not be accepted.
+fn below_floor(data: &[u8], accepted: bool) -> Result<(), String> {
+    let text = String::from_utf8_lossy(data);
+    let i = text.split(',').nth(2).and_then(|p| p.strip_prefix("i=")).and_then(|n| n.parse::<u32>().ok());
+    match i {
+        Some(i) if accepted && i < FLOOR && text.starts_with("r=") => Err(format!("accepted {i} iterations, below the floor")),
+        _ => Ok(()),
     }
 }
 

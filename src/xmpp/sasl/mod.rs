@@ -29,6 +29,12 @@ pub fn compute(bits: u32, keyed: bool, secret: &[u8], salt: &[u8], iterations: u
 /// the browser tab spin in PBKDF2 for minutes.
 pub const MAX_ITERATIONS: u32 = 1_000_000;
 
+/// Fewest SCRAM iterations accepted by default (RFC 7677 §4's floor): a
+/// man in the middle asking for `i=1` would make the proof thousands of
+/// times cheaper to brute-force. A test server may be allowed fewer
+/// (`SaslClient::set_min_iterations`).
+pub const MIN_ITERATIONS: u32 = 4096;
+
 /// Fewest random bytes accepted for a SCRAM client nonce (128 bits).
 pub const MIN_NONCE_BYTES: usize = 16;
 
@@ -103,6 +109,8 @@ pub enum SaslError {
     NonceMismatch,
     /// Iteration count missing, not a number, 0, or above [`MAX_ITERATIONS`].
     BadIterationCount,
+    /// Fewer iterations than allowed (by default [`MIN_ITERATIONS`]).
+    TooFewIterations(u32),
     /// The server could not prove it knows the password: do not trust this server.
     ServerSignatureMismatch,
     /// The server's "e=" attribute, e.g. "invalid-proof".
@@ -298,6 +306,14 @@ impl SaslClient {
 
     pub fn mechanism(&self) -> Mechanism {
         self.mechanism
+    }
+
+    /// Accept server-first messages with as few as `n` iterations (default
+    /// [`MIN_ITERATIONS`]); only before the server-first message.
+    pub fn set_min_iterations(&mut self, n: u32) {
+        if let State::ScramStart(first) | State::ScramFirstSent(first) = &mut self.state {
+            first.min_iterations = n;
+        }
     }
 
     /// Raw (not base64) initial response to put in <auth/> (PLAIN: "\0user\0pass";

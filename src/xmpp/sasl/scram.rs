@@ -25,6 +25,8 @@ pub(super) struct ClientFirst {
     nonce: String,
     /// client-first-message-bare, which is part of the AuthMessage.
     bare: String,
+    /// Fewest iterations accepted from the server.
+    pub(super) min_iterations: u32,
 }
 
 /// After client-final-message: waiting for the server signature.
@@ -67,6 +69,7 @@ impl ClientFirst {
             credential,
             nonce: nonce.to_owned(),
             bare,
+            min_iterations: super::MIN_ITERATIONS,
         })
     }
 
@@ -107,6 +110,9 @@ impl ClientFirst {
             return Err(SaslError::MalformedChallenge);
         }
         let iterations = parse_iterations(iterations)?;
+        if iterations < self.min_iterations {
+            return Err(SaslError::TooFewIterations(iterations));
+        }
         let (secret, keyed) = match self.credential {
             Credential::Password(pw) => (pw.into_bytes(), false),
             Credential::Keys(k) if k.salt == salt && k.iterations == iterations => {
@@ -584,6 +590,15 @@ mod tests {
                 format!("r={n}x,s=QSXCR+Q6sek8bf92,i=4294967296"),
                 SaslError::BadIterationCount,
             ),
+            // RFC 7677's floor: a man in the middle's i=1 is refused.
+            (
+                format!("r={n}x,s=QSXCR+Q6sek8bf92,i=4095"),
+                SaslError::TooFewIterations(4095),
+            ),
+            (
+                format!("r={n}x,s=QSXCR+Q6sek8bf92,i=1"),
+                SaslError::TooFewIterations(1),
+            ),
             (
                 format!("r={n},s=QSXCR+Q6sek8bf92,i=4096"),
                 SaslError::NonceMismatch,
@@ -610,6 +625,11 @@ mod tests {
             assert_eq!(c.challenge(data.as_bytes()), Err(err), "{data:?}");
             assert_eq!(c.success(SHA1_V.as_bytes()), Err(SaslError::UnexpectedStep));
         }
+        // A test server may be allowed fewer.
+        let mut c = sha1_started();
+        c.set_min_iterations(1);
+        let low = format!("r={n}x,s=QSXCR+Q6sek8bf92,i=1");
+        assert!(c.challenge(low.as_bytes()).is_ok());
         let mut c = sha1_started();
         assert_eq!(
             c.challenge(b"r=\xff\xfe"),
