@@ -53,5 +53,9 @@ trap 'rm -rf "$tmp_js"' EXIT
 "$root/node_modules/.bin/esbuild" www/tunnel/bootstrap.js --bundle --format=esm --minify \
   --target=es2022 --log-level=warning --outfile="$tmp_js/bootstrap.js"
 node scripts/page.mjs inline www/tunnel/index.html "$tmp_js/bootstrap.js" "$out/index.html"
+# The SCRAM fallback's worker, with scram.wasm's glue: a file of its own,
+# fetched only by pages without WebCrypto.
+"$root/node_modules/.bin/esbuild" www/tunnel/scram-worker.js --bundle --format=esm --minify \
+  --target=es2022 --log-level=warning --outfile="$out/scram-worker.js"
 echo "build: a Content-Security-Policy for the page needs $(node scripts/page.mjs csp "$out/index.html")"
 echo "build: $(du -b "$out/tunnel_bg.wasm" | cut -f1) + $(du -b "$out/scram.wasm" | cut -f1) bytes wasm → build/tunnel/"

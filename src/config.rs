@@ -80,9 +80,12 @@ impl Config {
         for (key, v) in &map {
             let ok = match key.as_str() {
                 "allowedOrigins" => strings(v).map(|list| {
-                    cfg.allowed_origins = list.iter().filter_map(|o| normalize_origin(o)).collect();
-                    if cfg.allowed_origins.len() != list.len() {
-                        problems.push("config.json: allowedOrigins holds an entry that is not an http(s) origin".into());
+                    for o in &list {
+                        match normalize_origin(o) {
+                            Some(n) => cfg.allowed_origins.push(n),
+                            // (Debug-quoted: control characters stay visible.)
+                            None => problems.push(format!("config.json: allowedOrigins entry {o:?} is not an http(s) origin; ignored")),
+                        }
                     }
                 }),
                 "allowAnyOrigin" => v.as_bool().map(|b| cfg.allow_any_origin = b),
@@ -91,8 +94,8 @@ impl Config {
                 "transport" => v.as_str().and_then(Transport::parse).map(|t| cfg.transport = t),
                 "allowInsecurePlain" => v.as_bool().map(|b| cfg.allow_insecure_plain = b),
                 "reconnectJitter" => v.as_bool().map(|b| cfg.reconnect_jitter = b),
-                k => match NUMBERS.iter().position(|(name, _)| *name == k) {
-                    Some(i) => json::whole(v).filter(|n| u64::from(*n) >= NUMBERS[i].1).map(|n| cfg.set_number(i, n)),
+                k => match NUMBERS.iter().position(|(name, ..)| *name == k) {
+                    Some(i) => json::whole(v).filter(|n| (NUMBERS[i].1..=NUMBERS[i].2).contains(n)).map(|n| cfg.set_number(i, n)),
                     None => {
                         problems.push(["config.json: unknown key \"", key, "\" ignored"].concat());
                         Some(())
@@ -130,18 +133,19 @@ impl Config {
     }
 }
 
-/// The numeric keys and their least allowed values, in `Config::set_number`'s order.
-const NUMBERS: [(&str, u64); 10] = [
-    ("maxParentMessageBytes", 256),
-    ("maxStanzaBytes", 1024),
-    ("connectTimeoutMs", 1000),
-    ("requestTimeoutMs", 100),
-    ("pingIntervalMs", 100),
-    ("pingMaxRetry", 0),
-    ("reconnectBaseMs", 10),
-    ("reconnectMaxMs", 10),
-    ("reconnectStableMs", 0),
-    ("minScramIterations", 1),
+/// The numeric keys and their allowed ranges, in `Config::set_number`'s
+/// order (the timings' upper bounds are type 15's: see tunnel/settings.rs).
+const NUMBERS: [(&str, u32, u32); 10] = [
+    ("maxParentMessageBytes", 256, u32::MAX),
+    ("maxStanzaBytes", 1024, u32::MAX),
+    ("connectTimeoutMs", 1000, 300_000),
+    ("requestTimeoutMs", 100, 300_000),
+    ("pingIntervalMs", 100, 3_600_000),
+    ("pingMaxRetry", 0, 100),
+    ("reconnectBaseMs", 10, u32::MAX),
+    ("reconnectMaxMs", 10, u32::MAX),
+    ("reconnectStableMs", 0, u32::MAX),
+    ("minScramIterations", 1, u32::MAX),
 ];
 
 impl Config {
@@ -181,7 +185,18 @@ pub fn normalize_origin(o: &str) -> Option<String> {
         "http" => ":80",
         _ => return None,
     };
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+    // Host (a name, or an IPv6 literal in brackets) and an optional port.
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (h, Some(p)),
+        _ => (rest, None),
+    };
+    let name_ok = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => !v6.is_empty() && v6.bytes().all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.')),
+        None => name_ok(host),
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok());
+    if !host_ok || !port_ok {
         return None;
     }
     let host = rest.to_ascii_lowercase();
@@ -261,6 +276,17 @@ mod tests {
     }
 
     #[test]
+    fn junk_origins_are_reported_one_by_one() {
+        let junk = ["https://:443", "https://", "http://a\u{1}b", "https://{x}", "https://a:99999", "https://a:", "https://[]", "ftp://a"];
+        let json = format!("{{\"allowedOrigins\":{}}}", serde_json::to_string(&[&junk[..], &["https://[::1]:8443"]].concat()).unwrap());
+        let (c, problems) = Config::parse(&json);
+        assert_eq!(c.allowed_origins, ["https://[::1]:8443"]);
+        assert_eq!(problems.len(), junk.len(), "{problems:?}");
+        assert_eq!(problems[0], "config.json: allowedOrigins entry \"https://:443\" is not an http(s) origin; ignored");
+        assert!(problems[2].contains("\\u{1}"), "control characters shown escaped: {}", problems[2]);
+    }
+
+    #[test]
     fn reports_problems() {
         let (c, p) = Config::parse(r#"{"alowedOrigins":["https://a"],"requestTimeoutMs":"soon","allowedOrigins":["ftp://x","https://ok"]}"#);
         assert_eq!(c.allowed_origins, ["https://ok"]);
@@ -278,14 +304,18 @@ mod tests {
     fn every_numeric_key_sets_its_own_field() {
         let (c, p) = Config::parse(
             r#"{"maxParentMessageBytes":2001,"maxStanzaBytes":2002,"connectTimeoutMs":2003,"requestTimeoutMs":2004,
-                "pingIntervalMs":2005,"pingMaxRetry":2006,"reconnectBaseMs":2007,"reconnectMaxMs":2008,
-                "reconnectStableMs":2009}"#,
+                "pingIntervalMs":2005,"pingMaxRetry":6,"reconnectBaseMs":2007,"reconnectMaxMs":2008,
+                "reconnectStableMs":2009,"minScramIterations":2010}"#,
         );
         assert!(p.is_empty(), "{p:?}");
         let got = [c.max_parent_message_bytes as u32, c.max_stanza_bytes as u32, c.connect_timeout_ms,
             c.request_timeout_ms, c.ping_interval_ms, c.ping_max_retry, c.reconnect_base_ms, c.reconnect_max_ms,
-            c.reconnect_stable_ms];
-        assert_eq!(got, [2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009]);
+            c.reconnect_stable_ms, c.min_scram_iterations];
+        assert_eq!(got, [2001, 2002, 2003, 2004, 2005, 6, 2007, 2008, 2009, 2010]);
+        // And each key's greatest: above it too.
+        let (c, p) = Config::parse(r#"{"requestTimeoutMs":300001,"pingIntervalMs":3600001,"pingMaxRetry":101,"connectTimeoutMs":300001}"#);
+        assert_eq!(p.len(), 4, "{p:?}");
+        assert_eq!(c, Config::default());
         // Each key's least value still applies: below it, the default stays.
         let (c, p) = Config::parse(r#"{"maxParentMessageBytes":255,"maxStanzaBytes":1023,"connectTimeoutMs":999}"#);
         assert_eq!(p.len(), 3, "{p:?}");

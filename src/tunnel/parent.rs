@@ -36,11 +36,22 @@ impl Tunnel {
                 self.credentials_changed(now);
             }
             ParentMessage::ResourceId(v) => self.set_resource(now, v),
-            ParentMessage::PubsubDomain(v) => self.settings.pubsub = Some(v.trim_ascii().to_string()),
+            ParentMessage::PubsubDomain(v) => {
+                // A bare JID (`pubsub.d`, or `user@d` for PEP); anything
+                // else (`/x` has an empty bare JID) would make the service
+                // nobody, or everybody.
+                let v = v.trim_ascii();
+                let (local, domain) = v.split_once('@').map_or((None, v), |(l, d)| (Some(l), d));
+                if v.is_empty() || (valid_domain(domain) && local.is_none_or(valid_localpart)) {
+                    self.settings.pubsub = Some(v.to_string());
+                } else {
+                    self.log("ignored type 6: not a bare JID (the pubsub service stays as it was)");
+                }
+            }
             ParentMessage::ConnectionType(t) => self.set_transport(now, t),
             ParentMessage::DisconnectProperties(p) => {
                 if self.settings.apply_ping(p) {
-                    self.log("type 15: raised a timing below its minimum (500 ms timeout, 1000 ms ping interval)");
+                    self.log("type 15: moved a value into its range (timeout 500 ms to 5 min, ping interval 1 s to 1 h, retries 0 to 100)");
                 }
             }
             ParentMessage::ContainerConfig { trace } => self.settings.trace = trace,

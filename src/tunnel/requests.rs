@@ -76,8 +76,9 @@ pub(super) struct Requests {
     /// Parent requests that arrived while (re)connecting, each with the
     /// deadline after which it is answered `not-connected`.
     queued: Vec<(Req, Millis)>,
-    /// Our own requests waiting for room in `OWN_WINDOW`.
-    backlog: std::collections::VecDeque<Req>,
+    /// Our own requests waiting for room in `OWN_WINDOW`, the next one
+    /// last (a plain vector, popped: a `VecDeque` costs the page more).
+    backlog: Vec<Req>,
     /// Random per connection, so ids cannot be guessed by other accounts.
     prefix: String,
     seq: u32,
@@ -347,10 +348,14 @@ impl Tunnel {
             // Renewals still waiting are moot now.
             backlog.retain(|r| r.what != Resubscribe);
         }
-        backlog.extend(self.subs.take_stale().into_iter().map(|node| Req { what: Cleanup, node }));
         let nodes = self.subs.nodes();
         let any = !nodes.is_empty();
-        backlog.extend(nodes.into_iter().map(|node| Req { what, node }));
+        // After what waits already: in front of it, reversed.
+        let ours = nodes.into_iter().rev().map(|node| Req { what, node });
+        let cleanups = self.subs.take_stale().into_iter().rev().map(|node| Req { what: Cleanup, node });
+        let mut next: Vec<Req> = ours.chain(cleanups).collect();
+        next.append(backlog);
+        *backlog = next;
         self.pump_backlog(now, OWN_WINDOW);
         any
     }
@@ -363,7 +368,7 @@ impl Tunnel {
         }
         let in_flight = self.requests.pending.iter().filter(|p| p.req.what.is_own()).count();
         for _ in in_flight..window {
-            let Some(req) = self.requests.backlog.pop_front() else { break };
+            let Some(req) = self.requests.backlog.pop() else { break };
             self.send_request(now, req);
         }
     }

@@ -5,8 +5,13 @@
 use crate::config::Config;
 use crate::protocol::{PingSettings, Transport};
 
-pub const MIN_REQUEST_TIMEOUT_MS: u32 = 500;
-pub const MIN_PING_INTERVAL_MS: u32 = 1000;
+/// Type 15's ranges: below them a zero timeout would fail every request at
+/// once; above them a silent server would pile up pings that never expire
+/// (a timeout of days with a ping every second), each timer tick scanning
+/// them all.
+pub const REQUEST_TIMEOUT_MS: (u32, u32) = (500, 300_000);
+pub const PING_INTERVAL_MS: (u32, u32) = (1000, 3_600_000);
+pub const PING_MAX_RETRY: (u32, u32) = (0, 100);
 
 pub struct Settings {
     pub id: Option<String>,
@@ -47,24 +52,24 @@ impl Settings {
         }
     }
 
-    /// Applies type 15; values below the minimums (a zero timeout would fail
-    /// every request at once) are raised to them. True if any was raised.
+    /// Applies type 15, each value moved into its range. True if any was
+    /// moved.
     pub fn apply_ping(&mut self, p: PingSettings) -> bool {
-        let mut raised = false;
-        let mut at_least = |v: u32, min: u32| {
-            raised |= v < min;
-            v.max(min)
+        let mut moved = false;
+        let mut within = |v: u32, (min, max): (u32, u32)| {
+            moved |= !(min..=max).contains(&v);
+            v.clamp(min, max)
         };
         if let Some(v) = p.request_timeout_ms {
-            self.request_timeout_ms = at_least(v, MIN_REQUEST_TIMEOUT_MS);
+            self.request_timeout_ms = within(v, REQUEST_TIMEOUT_MS);
         }
         if let Some(v) = p.ping_interval_ms {
-            self.ping_interval_ms = at_least(v, MIN_PING_INTERVAL_MS);
+            self.ping_interval_ms = within(v, PING_INTERVAL_MS);
         }
         if let Some(v) = p.max_retry {
-            self.ping_max_retry = v;
+            self.ping_max_retry = within(v, PING_MAX_RETRY);
         }
-        raised
+        moved
     }
 }
 

@@ -52,8 +52,9 @@ impl Tunnel {
             return;
         }
         let Some(n) = pubsub::notification(el) else { return };
-        let service = self.settings.pubsub_service().unwrap_or_default();
-        if !jid::same_bare(el.attr("from").unwrap_or(""), &service) {
+        let service = self.settings.pubsub_service();
+        // (A stanza without `from` comes from our own account, never the service.)
+        if !el.attr("from").zip(service.as_deref()).is_some_and(|(from, s)| jid::same_bare(from, s)) {
             return self.log("ignored a pubsub notification that did not come from the pubsub service");
         }
         match n {

@@ -4,8 +4,6 @@
 //! whose outcome is unknown): those are unsubscribed quietly on the next
 //! session.
 
-use std::collections::BTreeSet;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Sub {
     pub node: String,
@@ -15,8 +13,9 @@ pub(super) struct Sub {
 #[derive(Default)]
 pub(super) struct Subscriptions {
     active: Vec<Sub>,
-    /// A set: retiring thousands of nodes stays linear in their number.
-    stale: BTreeSet<String>,
+    /// Never a node of `active`, never twice: so retiring every active
+    /// node is one move, without a search.
+    stale: Vec<String>,
 }
 
 impl Subscriptions {
@@ -35,7 +34,7 @@ impl Subscriptions {
 
     /// Subscribed (again): the parent wants it, so it is not stale any more.
     pub fn add(&mut self, node: &str, subid: Option<String>) {
-        self.stale.remove(node);
+        self.stale.retain(|n| n != node);
         match self.active.iter_mut().find(|s| s.node == node) {
             Some(s) => s.subid = subid.or(s.subid.take()),
             None => self.active.push(Sub { node: node.to_string(), subid }),
@@ -48,16 +47,20 @@ impl Subscriptions {
 
     /// The parent no longer wants it, but the server may not know yet.
     pub fn retire(&mut self, node: &str) {
+        let before = self.active.len();
         self.remove(node);
-        self.stale.insert(node.to_string());
+        if self.active.len() < before {
+            // (Held, so not stale.)
+            self.stale.push(node.to_string());
+        }
     }
 
     /// The server may hold it, though the parent never got it (an unknown
     /// outcome) or gave it up: cleaned up next session, unless the parent
     /// holds it now.
     pub fn maybe_left_over(&mut self, node: &str) {
-        if !self.contains(node) {
-            self.stale.insert(node.to_string());
+        if !self.contains(node) && !self.stale.iter().any(|n| n == node) {
+            self.stale.push(node.to_string());
         }
     }
 
@@ -70,7 +73,7 @@ impl Subscriptions {
         self.active.iter().map(|s| s.node.clone()).collect()
     }
 
-    pub fn take_stale(&mut self) -> BTreeSet<String> {
+    pub fn take_stale(&mut self) -> Vec<String> {
         std::mem::take(&mut self.stale)
     }
 }

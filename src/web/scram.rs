@@ -146,7 +146,7 @@ async fn by_web_crypto(c: &SubtleCrypto, ask: &Ask) -> Result<Vec<u8>, JsValue> 
 
 /// The fallback module's function: `(bits, keyed, secret, salt, iterations,
 /// auth)` → a promise of the answer (a Uint8Array), which is wiped here once
-/// copied.
+/// copied. (The bootstrap runs it in a worker: `www/tunnel/scram-worker.js`.)
 async fn by_fallback(f: &Function, ask: &Ask) -> Result<Vec<u8>, JsValue> {
     let secret = Uint8Array::from(ask.secret.as_slice());
     let args = Array::new();
@@ -160,7 +160,11 @@ async fn by_fallback(f: &Function, ask: &Ask) -> Result<Vec<u8>, JsValue> {
     // of the secret is wiped after it answers, not before.)
     let called = async { JsFuture::from(f.apply(&JsValue::NULL, &args)?.dyn_into::<js_sys::Promise>()?).await };
     let called = called.await;
-    secret.fill(0, 0, secret.length());
+    // (The bootstrap transfers it to the fallback's worker, which leaves
+    // it detached here, empty: filling a detached array throws.)
+    if secret.length() > 0 {
+        secret.fill(0, 0, secret.length());
+    }
     let out: Uint8Array = called?.dyn_into()?;
     let answer = out.to_vec();
     out.fill(0, 0, out.length());

@@ -205,14 +205,30 @@ impl<'d> Element<'d> {
 
     /// `write_to`, on quick-xml's writer.
     pub(super) fn write_into(self, w: &mut quick_xml::Writer<Vec<u8>>) {
-        self.write_in(w, "", &mut Vec::new());
+        self.write_in(w, "", &mut Vec::new(), None);
+    }
+
+    /// `write_to`, with every element that `hide` matches written as its
+    /// placeholder (a comment), content and all.
+    pub(super) fn write_hiding(self, out: &mut String, hide: &Hide) {
+        let mut w = quick_xml::Writer::new(std::mem::take(out).into_bytes());
+        self.write_in(&mut w, "", &mut Vec::new(), Some(hide));
+        *out = into_string(w.into_inner());
     }
 
     // Depth is bounded by the reader's limit, so recursion is safe.
     // `declared`: prefixes declared by ancestors in this serialization.
-    fn write_in(self, w: &mut quick_xml::Writer<Vec<u8>>, parent_ns: &str, declared: &mut Vec<(&'d str, &'d str)>) {
+    fn write_in(self, w: &mut quick_xml::Writer<Vec<u8>>, parent_ns: &str, declared: &mut Vec<(&'d str, &'d str)>, hide: Option<&Hide>) {
         let (doc, scope) = (self.doc, declared.len());
         let (name, ns) = (self.name(), self.ns());
+        let hide = match hide {
+            Some(h) if h.ns == ns && h.keep.contains(&name) => None, // kept whole
+            Some(h) if h.ns == ns => {
+                let _ = w.write_event(Event::Comment(quick_xml::events::BytesText::from_escaped(h.placeholder)));
+                return;
+            }
+            h => h,
+        };
         let mut start = BytesStart::new(name);
         if ns != parent_ns {
             start.push_attribute(attribute("xmlns", ns));
@@ -236,7 +252,7 @@ impl<'d> Element<'d> {
             let _ = w.write_event(Event::Start(start));
             for n in self.nodes() {
                 match n {
-                    Node::Element(e) => e.write_in(w, ns, declared),
+                    Node::Element(e) => e.write_in(w, ns, declared, hide),
                     Node::Text(t) => write_text(w, t, escape_text),
                 }
             }
@@ -244,6 +260,15 @@ impl<'d> Element<'d> {
         }
         declared.truncate(scope);
     }
+}
+
+/// Elements to leave out of a serialization (`write_hiding`): those in
+/// namespace `ns` but the ones `keep` names.
+pub(super) struct Hide<'a> {
+    pub ns: &'a str,
+    pub keep: &'a [&'a str],
+    /// The comment's text written instead.
+    pub placeholder: &'a str,
 }
 
 #[cfg(test)]

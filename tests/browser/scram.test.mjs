@@ -33,8 +33,14 @@ async function loginWith(mode, user, { blockScramWasm = false } = {}) {
   const context = await env.browser.newContext();
   await context.addInitScript(shapeWebCrypto, mode);
   if (blockScramWasm) await context.route((url) => url.pathname.endsWith("/scram.wasm"), (route) => route.abort());
+  // scram.wasm is fetched, and run, by the fallback's worker: never on the
+  // tunnel page's thread (a hostile iteration count would freeze it).
+  const workers = [];
+  let fetchedScramWasm = false;
+  context.on("request", (r) => { if (r.url().endsWith("/scram.wasm")) fetchedScramWasm = true; });
   try {
     const page = await openParent(context, env.stack);
+    page.on("worker", (w) => workers.push(new URL(w.url()).pathname));
     if (blockScramWasm) {
       await page.evaluate(([d, u]) => window.send(`1|${u}`, `2|${u}-pw`, `3|scram-${u}`, `5|${d}`), [env.stack.server.domain, user]);
       await waitMessage(page, /^13\|the page could not compute SCRAM's proof/);
@@ -45,18 +51,17 @@ async function loginWith(mode, user, { blockScramWasm = false } = {}) {
     const msgs = await received(page);
     assert.ok(msgs.includes(`13|logged in as ${user}@localhost/scram-${mode} (SCRAM-SHA-1)`), msgs.join("\n"));
     const frame = page.frames().find((f) => f.url().includes("/tunnel/"));
-    return await frame.evaluate(() => ({
-      derives: window.derives,
-      fetchedScramWasm: performance.getEntriesByType("resource").some((r) => r.name.endsWith("/scram.wasm")),
-    }));
+    const derives = await frame.evaluate(() => window.derives);
+    return { derives, fetchedScramWasm, scramWorker: workers.some((w) => w.endsWith("/tunnel/scram-worker.js")) };
   } finally {
     await context.close();
   }
 }
 
 test("WebCrypto computes it (PBKDF2, SHA-1, the server's iterations); scram.wasm is not fetched", async () => {
-  const { derives, fetchedScramWasm } = await loginWith("count", "agent5");
+  const { derives, fetchedScramWasm, scramWorker } = await loginWith("count", "agent5");
   assert.equal(derives.length, 1, JSON.stringify(derives));
+  assert.equal(scramWorker, false);
   assert.equal(derives[0].name, "PBKDF2");
   assert.equal(derives[0].hash, "SHA-1");
   assert.equal(derives[0].bits, 160);
@@ -64,14 +69,15 @@ test("WebCrypto computes it (PBKDF2, SHA-1, the server's iterations); scram.wasm
   assert.equal(fetchedScramWasm, false);
 });
 
-test("without crypto.subtle (an insecure context) scram.wasm computes it", async () => {
-  assert.deepEqual(await loginWith("absent", "agent6"), { derives: [], fetchedScramWasm: true });
+test("without crypto.subtle (an insecure context) scram.wasm computes it, in a worker", async () => {
+  assert.deepEqual(await loginWith("absent", "agent6"), { derives: [], fetchedScramWasm: true, scramWorker: true });
 });
 
 test("when WebCrypto fails scram.wasm computes it", async () => {
-  const { derives, fetchedScramWasm } = await loginWith("reject", "agent7");
+  const { derives, fetchedScramWasm, scramWorker } = await loginWith("reject", "agent7");
   assert.equal(derives.length, 1);
   assert.equal(fetchedScramWasm, true);
+  assert.equal(scramWorker, true);
 });
 
 test("with neither, the login fails with a clear line and is retried, not reported unauthorized", async () => {

@@ -268,3 +268,42 @@ fn scram_iteration_counts_below_4096_are_refused_unless_configured() {
     let (h, _) = scram_with_iterations(r#"{"minScramIterations":1}"#, 1);
     assert_eq!(h.derives.len(), 1, "a test server may be allowed fewer");
 }
+
+#[test]
+fn type_15_values_are_moved_into_their_ranges() {
+    let mut h = Harness::connected();
+    h.parent(r#"15|{"xmppRequestTimeout":4294967295,"xmppFailoverDetectionPingInterval":1000,"xmppFailoverRequestMaxRetry":4294967295}"#);
+    assert!(logged(&h.take_parent(), "type 15: moved a value into its range"));
+    // A silent server: one ping a second, each outstanding for at most
+    // 5 minutes, and the connection declared dead within the bound
+    // (interval × (retries + 1) + timeout), never piling up pings for hours.
+    // (The new interval applies from the next ping, 10 s in.)
+    h.advance(10_000 + 1000 * 101 + 300_000);
+    let p = h.take_parent();
+    assert!(logged(&p, "the server stopped answering pings"), "dead within 10 s + 1 s × 101 + 5 min: {p:?}");
+    let pings = h.take_sent().iter().filter(|s| s.contains("urn:xmpp:ping")).count();
+    assert!(pings <= 402, "{pings} pings");
+    h.parent(r#"15|{"xmppRequestTimeout":0,"xmppFailoverDetectionPingInterval":"0"}"#);
+    assert!(logged(&h.take_parent(), "type 15: moved a value into its range"));
+}
+
+const NOTIFICATION_WITHOUT_FROM: &str = "<message xmlns='jabber:client'><event xmlns='http://jabber.org/protocol/pubsub#event'>\
+    <items node='/n'><item id='1'><x xmlns='urn:x'/></item></items></event></message>";
+
+#[test]
+fn type_6_must_be_a_jid_and_a_stanza_without_from_is_never_the_service() {
+    let mut h = Harness::connected();
+    h.subscribe("/n");
+    h.take_parent();
+    for bad in ["6|/x", "6|a@", "6|@b", "6|a b", "6|pubsub.d.example/res"] {
+        h.parent(bad);
+        assert!(logged(&h.take_parent(), "ignored type 6: not a bare JID"), "{bad}");
+    }
+    h.server(NOTIFICATION_WITHOUT_FROM);
+    let p = h.take_parent();
+    assert!(!p.iter().any(|m| m.starts_with("0|")), "{p:?}");
+    assert!(logged(&p, "ignored a pubsub notification that did not come from the pubsub service"));
+    // The service named before still publishes.
+    h.server(&NOTIFICATION_WITHOUT_FROM.replace("<message ", "<message from='pubsub.d.example' "));
+    assert!(h.take_parent().iter().any(|m| m.starts_with("0|/n")));
+}

@@ -158,7 +158,7 @@ fn unsubscribe_while_disconnected_is_not_undone_by_the_next_session() {
 fn type_15_minimums() {
     let mut h = Harness::connected();
     h.parent(r#"15|{"xmppRequestTimeout":0}"#);
-    assert!(h.take_parent()[0].starts_with("13|type 15: raised"));
+    assert!(h.take_parent()[0].starts_with("13|type 15: moved a value into its range"));
     h.parent("7|/n");
     h.advance(499);
     assert!(h.take_parent().is_empty());

@@ -4,7 +4,6 @@
 // and the module at once, in parallel; config.json never comes from the
 // HTTP cache (an edited allow-list applies at the next load).
 import initTunnel, { start } from "../../build/pkg/tunnel.js";
-import initScram, { derive } from "../../build/pkg/scram.js";
 
 const config = fetch("config.json", { cache: "no-store" }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
 const tunnel = initTunnel({ module_or_path: fetch("tunnel_bg.wasm") });
@@ -30,11 +29,35 @@ try {
 } catch {}
 
 // SCRAM's keys and proof where the page has no WebCrypto (plain http): the
-// fallback module, fetched at the first login that needs it (src/web/scram.rs).
+// fallback module, in a worker of its own (scram-worker.js), started at the
+// first login that needs it (src/web/scram.rs). The secret is transferred,
+// so no copy stays on this thread; a worker that fails is replaced next time.
 let scram;
+const asked = new Map();
+let asks = 0;
+function scramWorker() {
+  const worker = new Worker("scram-worker.js", { type: "module" });
+  const fail = (error) => {
+    for (const { reject } of asked.values()) reject(error);
+    asked.clear();
+    worker.terminate();
+    if (scram === worker) scram = undefined;
+  };
+  worker.onmessage = ({ data: [id, answer, error] }) => {
+    if (!answer) return fail(new Error(error));
+    asked.get(id)?.resolve(answer);
+    asked.delete(id);
+  };
+  worker.onerror = (e) => fail(new Error(e.message || "scram-worker.js failed"));
+  return worker;
+}
 function scramFallback(bits, keyed, secret, salt, iterations, auth) {
-  scram ??= initScram({ module_or_path: "scram.wasm" }).catch((e) => { scram = undefined; throw e; });
-  return scram.then(() => derive(bits, keyed, secret, salt, iterations, auth));
+  scram ??= scramWorker();
+  const id = ++asks;
+  return new Promise((resolve, reject) => {
+    asked.set(id, { resolve, reject });
+    scram.postMessage([id, bits, keyed, secret, salt, iterations, auth], [secret.buffer]);
+  });
 }
 
 Promise.all([config, tunnel]).then(([text]) => start(text, scramFallback, early));
