@@ -93,8 +93,15 @@ impl Driver {
         if out.len() > self.budget.0 || bytes > self.budget.1 {
             return Err(format!("one input queued {} outputs, {bytes} bytes: out of proportion to it", out.len()));
         }
+        let mut forgotten = false;
         for o in out {
+            // After `unauthorized` and DISCONNECT_REQ's `disconnected`, no
+            // copy of the password may be left (issue 21).
+            forgotten |= matches!(&o, Output::Parent(m) if m == "4|unauthorized");
             self.output(o)?;
+        }
+        if forgotten && self.t.holds_password() {
+            return Err("the password outlived unauthorized".into());
         }
         Ok(())
     }
@@ -154,7 +161,15 @@ impl Driver {
             }
             Output::Abort { conn, rid } => self.outstanding.retain(|&r| r != (conn, rid)),
             Output::Close { conn } => self.outstanding.retain(|&(c, _)| c != conn),
-            Output::Console(_) => {}
+            Output::Console(line) => {
+                // A traced frame shows no SASL element but the offered
+                // mechanisms (what the namespace may still appear on).
+                let frame = line.strip_prefix("RECV ").or_else(|| line.strip_prefix("SEND "));
+                let sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+                if frame.is_some_and(|f| f.matches(sasl).count() > f.matches(&format!("<mechanisms xmlns=\"{sasl}\"")).count()) {
+                    return Err(format!("a SASL element in the trace\n{line:?}"));
+                }
+            }
             Output::Derive { conn } => self.derive = Some(conn),
         }
         Ok(())
