@@ -83,8 +83,11 @@ impl Config {
                     for o in &list {
                         match normalize_origin(o) {
                             Some(n) => cfg.allowed_origins.push(n),
-                            // (Debug-quoted: control characters stay visible.)
-                            None => problems.push(format!("config.json: allowedOrigins entry {o:?} is not an http(s) origin; ignored")),
+                            None => {
+                                // (Control characters shown as U+FFFD.)
+                                let shown: String = o.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
+                                problems.push(["config.json: allowedOrigins entry \"", &shown, "\" is not an http(s) origin; ignored"].concat())
+                            }
                         }
                     }
                 }),
@@ -185,23 +188,42 @@ pub fn normalize_origin(o: &str) -> Option<String> {
         "http" => ":80",
         _ => return None,
     };
-    // Host (a name, or an IPv6 literal in brackets) and an optional port.
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) if !p.contains(']') => (h, Some(p)),
-        _ => (rest, None),
-    };
-    let name_ok = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        Some(v6) => !v6.is_empty() && v6.bytes().all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.')),
-        None => name_ok(host),
-    };
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok());
-    if !host_ok || !port_ok {
-        return None;
-    }
+    host_of(rest)?;
     let host = rest.to_ascii_lowercase();
     let host = host.strip_suffix(default).unwrap_or(&host);
     Some([scheme.as_str(), "://", host].concat())
+}
+
+/// The authority (`host[:port]`) at the start of what follows a URL's `://`.
+pub(crate) fn authority(after_scheme: &str) -> &str {
+    let end = after_scheme.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(after_scheme.len());
+    after_scheme.get(..end).unwrap_or_default()
+}
+
+/// The host of an authority: a name of letters, digits, `.`, `-` and `_`,
+/// or an IPv6 literal in brackets (returned with them), followed by nothing
+/// or a port of 1 to 5 digits up to 65535. None for anything else (an empty
+/// host, user info, control characters, braces, a port that is not one).
+pub(crate) fn host_of(authority: &str) -> Option<&str> {
+    let b = authority.as_bytes();
+    let end = if b.first() == Some(&b'[') {
+        let close = b.iter().position(|&c| c == b']')?;
+        let v6 = b.get(1..close)?;
+        (!v6.is_empty() && v6.iter().all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))).then_some(close + 1)?
+    } else {
+        let end = b.iter().position(|&c| c == b':').unwrap_or(b.len());
+        let name = b.get(..end)?;
+        (!name.is_empty() && name.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))).then_some(end)?
+    };
+    let port_ok = match b.get(end..)? {
+        [] => true,
+        [b':', digits @ ..] => {
+            !digits.is_empty() && digits.len() <= 5 && digits.iter().all(u8::is_ascii_digit)
+                && digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')) <= 65535
+        }
+        _ => false,
+    };
+    port_ok.then(|| authority.get(..end)).flatten()
 }
 
 /// The endpoint URL for a configured entry (absolute, or a path on the
@@ -220,7 +242,7 @@ pub fn endpoint_url(page: &str, entry: &str, transport: Transport) -> Option<Str
         return None;
     }
     let (scheme, rest) = page.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority(rest);
     let secure = match scheme {
         "https" => true,
         "http" => false,
@@ -283,7 +305,7 @@ mod tests {
         assert_eq!(c.allowed_origins, ["https://[::1]:8443"]);
         assert_eq!(problems.len(), junk.len(), "{problems:?}");
         assert_eq!(problems[0], "config.json: allowedOrigins entry \"https://:443\" is not an http(s) origin; ignored");
-        assert!(problems[2].contains("\\u{1}"), "control characters shown escaped: {}", problems[2]);
+        assert!(problems[2].contains("a\u{FFFD}b"), "control characters shown as U+FFFD: {}", problems[2]);
     }
 
     #[test]

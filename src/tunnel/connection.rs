@@ -469,17 +469,11 @@ fn is_secure(url: &str) -> bool {
     url.starts_with("wss:") || url.starts_with("https:")
 }
 
-/// The host of an absolute URL, lower-cased, without user or port (of an
-/// IPv6 literal, what is between the brackets).
+/// The host of an absolute URL, lower-cased, without the port; None when
+/// it has no valid one (user info, say).
 fn host(url: &str) -> Option<String> {
     let (_, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split_once(']')?.0,
-        None => authority.split(':').next()?,
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    crate::config::host_of(crate::config::authority(rest)).map(str::to_ascii_lowercase)
 }
 
 /// `current` with its host (and port) replaced by `host`.

@@ -42,7 +42,11 @@ impl Tunnel {
                 // nobody, or everybody.
                 let v = v.trim_ascii();
                 let (local, domain) = v.split_once('@').map_or((None, v), |(l, d)| (Some(l), d));
-                if v.is_empty() || (valid_domain(domain) && local.is_none_or(valid_localpart)) {
+                let local_ok = match local {
+                    Some(l) => valid_localpart(l),
+                    None => true,
+                };
+                if v.is_empty() || (valid_domain(domain) && local_ok) {
                     self.settings.pubsub = Some(v.to_string());
                 } else {
                     self.log("ignored type 6: not a bare JID (the pubsub service stays as it was)");

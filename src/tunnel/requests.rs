@@ -176,7 +176,9 @@ impl Tunnel {
         }
         if req.what == Subscribe {
             // A clean-up still waiting would undo this subscription.
-            self.requests.backlog.retain(|r| !(r.what == Cleanup && r.node == req.node));
+            if let Some(i) = self.requests.backlog.iter().position(|r| r.what == Cleanup && r.node == req.node) {
+                self.requests.backlog.remove(i);
+            }
         }
         let same = |p: &Pending| {
             matches!((p.req.what, req.what), (Subscribe | Resubscribe, Subscribe) | (Unsubscribe, Unsubscribe))
@@ -348,16 +350,22 @@ impl Tunnel {
             // Renewals still waiting are moot now.
             backlog.retain(|r| r.what != Resubscribe);
         }
-        let nodes = self.subs.nodes();
-        let any = !nodes.is_empty();
-        // After what waits already: in front of it, reversed.
-        let ours = nodes.into_iter().rev().map(|node| Req { what, node });
-        let cleanups = self.subs.take_stale().into_iter().rev().map(|node| Req { what: Cleanup, node });
-        let mut next: Vec<Req> = ours.chain(cleanups).collect();
+        // After what waits already, clean-ups first: in front of it, reversed.
+        let mut next = Vec::new();
+        let n = self.subs.len();
+        for i in (0..n).rev() {
+            if let Some(node) = self.subs.node(i) {
+                next.push(Req { what, node: node.to_string() });
+            }
+        }
+        let mut stale = self.subs.take_stale();
+        while let Some(node) = stale.pop() {
+            next.push(Req { what: Cleanup, node });
+        }
         next.append(backlog);
         *backlog = next;
         self.pump_backlog(now, OWN_WINDOW);
-        any
+        n > 0
     }
 
     /// Sends from the backlog while fewer than `window` of our own
@@ -399,7 +407,7 @@ impl Tunnel {
     /// Our own requests never sent: nothing happened at the server; a
     /// final unsubscribe is answered, and its node cleaned up next session.
     pub(super) fn drop_backlog(&mut self) {
-        for req in std::mem::take(&mut self.requests.backlog) {
+        while let Some(req) = self.requests.backlog.pop() {
             match req.what {
                 Final => {
                     self.subs.retire(&req.node);

@@ -34,7 +34,9 @@ impl Subscriptions {
 
     /// Subscribed (again): the parent wants it, so it is not stale any more.
     pub fn add(&mut self, node: &str, subid: Option<String>) {
-        self.stale.retain(|n| n != node);
+        if let Some(i) = self.stale.iter().position(|n| n == node) {
+            self.stale.swap_remove(i);
+        }
         match self.active.iter_mut().find(|s| s.node == node) {
             Some(s) => s.subid = subid.or(s.subid.take()),
             None => self.active.push(Sub { node: node.to_string(), subid }),
@@ -65,12 +67,18 @@ impl Subscriptions {
     }
 
     pub fn retire_all(&mut self) {
-        self.stale.extend(std::mem::take(&mut self.active).into_iter().map(|s| s.node));
+        while let Some(s) = self.active.pop() {
+            self.stale.push(s.node);
+        }
     }
 
-    /// Every subscribed node, in the order subscribed.
-    pub fn nodes(&self) -> Vec<String> {
-        self.active.iter().map(|s| s.node.clone()).collect()
+    pub fn len(&self) -> usize {
+        self.active.len()
+    }
+
+    /// The `i`th subscribed node.
+    pub fn node(&self, i: usize) -> Option<&str> {
+        self.active.get(i).map(|s| s.node.as_str())
     }
 
     pub fn take_stale(&mut self) -> Vec<String> {

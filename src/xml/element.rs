@@ -222,7 +222,7 @@ impl<'d> Element<'d> {
         let (doc, scope) = (self.doc, declared.len());
         let (name, ns) = (self.name(), self.ns());
         let hide = match hide {
-            Some(h) if h.ns == ns && h.keep.contains(&name) => None, // kept whole
+            Some(h) if h.ns == ns && h.keep == name => None, // kept whole
             Some(h) if h.ns == ns => {
                 let _ = w.write_event(Event::Comment(quick_xml::events::BytesText::from_escaped(h.placeholder)));
                 return;
@@ -263,10 +263,10 @@ impl<'d> Element<'d> {
 }
 
 /// Elements to leave out of a serialization (`write_hiding`): those in
-/// namespace `ns` but the ones `keep` names.
+/// namespace `ns` but the one named `keep`.
 pub(super) struct Hide<'a> {
     pub ns: &'a str,
-    pub keep: &'a [&'a str],
+    pub keep: &'a str,
     /// The comment's text written instead.
     pub placeholder: &'a str,
 }
