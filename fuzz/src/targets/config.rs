@@ -42,6 +42,14 @@ impl Target for ConfigTarget {
             if !o.starts_with("http://") && !o.starts_with("https://") {
                 return Err(format!("an allowed origin that is not http(s)\n{o:?}"));
             }
+            // (Issue 21: no empty host, no junk in it; normal already.)
+            if xmpp_tunnel::config::normalize_origin(o).as_ref() != Some(o) || o.ends_with("://") {
+                return Err(format!("an allowed origin that is not a normal origin\n{o:?}"));
+            }
+        }
+        // Timings within the ranges type 15 has too.
+        if cfg.request_timeout_ms > 300_000 || cfg.ping_interval_ms > 3_600_000 || cfg.ping_max_retry > 100 {
+            return Err("a timing out of its range".into());
         }
         // The tunnel takes the file as read and connects with it.
         let mut t = Tunnel::new(cfg, problems, PAGE, Box::new(|b: &mut [u8]| b.fill(7)));
