@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { escapeXml } from "../support/xmpp-client.mjs";
 import { launchBrowser, startStack, connectPublisher } from "./harness.mjs";
+import { freePort } from "../support/ports.mjs";
 
 let stack, browser, page, publisher;
 
@@ -99,4 +100,46 @@ test("connect() twice with the same options does not log in again", async () => 
     return { again, connecting: statuses.filter((s) => s === "connecting").length };
   `, stack.server.domain);
   assert.deepEqual(r, { again: "connected", connecting: 1 }, "no second login");
+});
+
+test("with the XMPP server down at first sign-in, connect() resolves 'reconnecting' instead of hanging", async () => {
+  // The tunnel page loads (its web server is up), the XMPP endpoint does not answer.
+  const down = await startStack({ tunnelConfig: { allowedOrigins: [stack.pages.origin], websocket: [`ws://127.0.0.1:${await freePort()}/ws/`], bosh: [], reconnectBaseMs: 200 } });
+  try {
+    const r = await page.evaluate(async ({ tunnelUrl, domain }) => {
+      const t = new window.TunnelClient({ tunnelUrl, timeoutMs: 10000 });
+      const started = performance.now();
+      const got = await t.connect({ id: "agent4", password: "agent4-pw", domain }).then((s) => s, (e) => `rejected: ${e.condition}`);
+      const ms = performance.now() - started;
+      const status = t.status;
+      t.destroy();
+      return { got, status, ms };
+    }, { tunnelUrl: down.server.tunnelUrl, domain: down.server.domain });
+    assert.equal(r.got, "reconnecting");
+    assert.equal(r.status, "reconnecting");
+    assert.ok(r.ms < 10000, `${r.ms} ms`);
+  } finally {
+    await down.stop();
+  }
+});
+
+// Last: it kills the server this file shares.
+test("a session that could not be resumed arrives as a typed 'gap' event after 'connected'", async () => {
+  const waiting = inPage(`
+    const seen = [];
+    t.on("status", (s) => seen.push(s));
+    t.on("gap", (g) => seen.push({ gap: g.reason }));
+    await t.connect({ id: "agent5", password: "agent5-pw", domain: arg, resource: "gap", ping: { xmppFailoverDetectionPingInterval: 1000, xmppRequestTimeout: 1000, xmppFailoverRequestMaxRetry: 0 } });
+    window.killNow = true;
+    await new Promise((resolve) => t.on("gap", resolve));
+    const last = seen.slice(-2);
+    t.destroy();
+    return last;
+  `, stack.server.domain);
+  await page.waitForFunction(() => window.killNow === true, null, { timeout: 15000 });
+  await publisher.close().catch(() => {});
+  await stack.server.kill();
+  await stack.server.restart();
+  const last = await waiting;
+  assert.deepEqual(last, ["connected", { gap: "the connection was lost and could not be resumed" }]);
 });

@@ -3,7 +3,7 @@
 export declare const MessageType: Readonly<{
   EVENT: 0; ID: 1; PASSWORD: 2; RESOURCEID: 3; STATUS: 4; XMPPDOMAIN: 5; PUBSUBDOMAIN: 6;
   SUBSCRIBE: 7; UNSUBSCRIBE: 8; PRESENCE: 9; DISCONNECT_REQ: 11; CONNECTION_TYPE: 12;
-  LOGGING: 13; SUBSCRIPTIONS_REQ: 14; DISCONNECT_PROPERTIES: 15; CONTAINER_CONFIG: 16; HELLO: 100;
+  LOGGING: 13; SUBSCRIPTIONS_REQ: 14; DISCONNECT_PROPERTIES: 15; CONTAINER_CONFIG: 16; HELLO: 100; GAP: 101;
 }>;
 
 export type TunnelStatus =
@@ -51,9 +51,16 @@ export declare class TunnelError extends Error {
   readonly detail?: string;
 }
 
+/** Extension 101: the connection came back as a new session; events published meanwhile may be missing. */
+export interface TunnelGap {
+  reason: string;
+}
+
 export interface Listeners {
   event: (e: TunnelEvent) => void;
   status: (s: TunnelStatus) => void;
+  /** Refresh what you show (for Finesse: re-read the user and dialogs over REST). */
+  gap: (g: TunnelGap) => void;
   /** `<presence><from>…</from><type>…</type>…</presence>` */
   presence: (xml: string) => void;
   log: (line: string) => void;
@@ -77,9 +84,12 @@ export declare class TunnelClient {
   ready(): Promise<void>;
   /**
    * Resolves at `connected` (at once when already connected with the same
-   * options); rejects with a TunnelError whose condition is the failing status.
+   * options), or at `reconnecting` when the server cannot be reached yet (the
+   * tunnel keeps trying; `connected` follows as a status); rejects with a
+   * TunnelError whose condition is the failing status (`unauthorized`,
+   * `conflict`, `disconnected`) or `timeout`.
    */
-  connect(options: ConnectOptions): Promise<TunnelStatus>;
+  connect(options: ConnectOptions): Promise<"connected" | "reconnecting">;
   subscribe(node: string): Promise<string>;
   unsubscribe(node: string): Promise<string>;
   subscriptions(): Promise<Subscription[]>;

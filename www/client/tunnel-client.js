@@ -6,7 +6,7 @@ const T = {
   EVENT: 0, ID: 1, PASSWORD: 2, RESOURCEID: 3, STATUS: 4, XMPPDOMAIN: 5,
   PUBSUBDOMAIN: 6, SUBSCRIBE: 7, UNSUBSCRIBE: 8, PRESENCE: 9, DISCONNECT_REQ: 11,
   CONNECTION_TYPE: 12, LOGGING: 13, SUBSCRIPTIONS_REQ: 14, DISCONNECT_PROPERTIES: 15,
-  CONTAINER_CONFIG: 16, HELLO: 100,
+  CONTAINER_CONFIG: 16, HELLO: 100, GAP: 101,
 };
 export const MessageType = Object.freeze({ ...T });
 
@@ -19,6 +19,8 @@ export class TunnelError extends Error {
     this.detail = detail;
   }
 }
+
+const emptyListeners = () => ({ event: [], status: [], gap: [], presence: [], log: [], message: [] });
 
 const errorOf = (xml) => {
   const type = /<ErrorType>([^<]*)<\/ErrorType>/.exec(xml);
@@ -45,7 +47,7 @@ export class TunnelClient {
     this.status = "new";
     this.resource = null;
     this.extensions = null;
-    this._listeners = { event: [], status: [], presence: [], log: [], message: [] };
+    this._listeners = emptyListeners();
     this._pending = new Map(); // "type|node" -> [{resolve, reject, timer}]
     this._late = new Map(); // "type|node" -> replies still owed to timed-out requests
     this._subscribed = new Set();
@@ -75,7 +77,9 @@ export class TunnelClient {
 
   /**
    * Sends credentials in a safe order (settings first, password last, so the
-   * tunnel connects with every setting known) and resolves at `connected`.
+   * tunnel connects with every setting known) and resolves at `connected`,
+   * or at `reconnecting` when the server cannot be reached yet: the tunnel
+   * keeps trying by itself, and a later `connected` comes as a status.
    */
   async connect({ id, password, domain, resource, pubsubDomain, transport, ping }) {
     await this.ready();
@@ -83,7 +87,7 @@ export class TunnelClient {
     // The tunnel ignores a re-send of what it is connected with; so do we.
     if (this.status === "connected" && credentials === this._credentials) return "connected";
     this._credentials = credentials;
-    const done = this._waitStatus(["connected"], ["unauthorized", "conflict", "disconnected"], this.connectTimeoutMs);
+    const done = this._waitStatus(["connected", "reconnecting"], ["unauthorized", "conflict", "disconnected"], this.connectTimeoutMs);
     if (transport) this._send(T.CONNECTION_TYPE, transport);
     if (ping) this._send(T.DISCONNECT_PROPERTIES, JSON.stringify(ping));
     if (resource) this._send(T.RESOURCEID, resource);
@@ -117,9 +121,10 @@ export class TunnelClient {
   }
 
   /**
-   * Listens for "event" ({node, payload}), "status" (string), "presence"
-   * (string), "log" (string) or "message" (every raw message). Returns a
-   * function that removes the listener.
+   * Listens for "event" ({node, payload}), "status" (string), "gap"
+   * ({reason}: events may have been missed; refresh what you show),
+   * "presence" (string), "log" (string) or "message" (every raw message).
+   * Returns a function that removes the listener.
    */
   on(kind, fn) {
     const list = this._listeners[kind];
@@ -141,7 +146,7 @@ export class TunnelClient {
     }
     this._pending.clear();
     this._emit("status", "destroyed");
-    this._listeners = { event: [], status: [], presence: [], log: [], message: [] };
+    this._listeners = emptyListeners();
     this.iframe.remove();
   }
 
@@ -244,6 +249,11 @@ export class TunnelClient {
       case T.HELLO:
         try { this.extensions = JSON.parse(payload); } catch { this.extensions = null; }
         return;
+      case T.GAP: {
+        let reason = "";
+        try { reason = String(JSON.parse(payload).reason ?? ""); } catch {}
+        return this._emit("gap", { reason });
+      }
       default: return;
     }
   }
