@@ -61,11 +61,13 @@ export async function checkUnicodePasswords(env, mechanism) {
 
 /**
  * Starts the parent-page server and an XMPP server whose tunnel config allows
- * the parent origin. `tunnelConfig` adds to the generated config.json.
+ * the parent origin. `tunnelConfig` adds to the generated config.json;
+ * `tunnelFiles` is where the tunnel page comes from (build/tunnel/ unless
+ * a test serves another copy, the npm package's, say).
  */
-export async function startStack({ kind = "prosody", tunnelConfig = {}, users = USERS } = {}) {
+export async function startStack({ kind = "prosody", tunnelConfig = {}, users = USERS, tunnelFiles = undefined } = {}) {
   const pages = await startStaticServer({ root: repoRoot, host: "127.0.0.1" });
-  const tunnelDir = prepareTunnelDir({ allowedOrigins: [pages.origin], ...tunnelConfig });
+  const tunnelDir = prepareTunnelDir({ allowedOrigins: [pages.origin], ...tunnelConfig }, tunnelFiles);
   const start = kind === "ejabberd" ? startEjabberd : startProsody;
   const server = await start({ tunnelDir, users, admins: ["publisher"] });
   return {
