@@ -8,10 +8,11 @@ export DEBIAN_FRONTEND=noninteractive
 export PATH="$HOME/.cargo/bin:$PATH"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# 1. Debian packages: the browser (and its WebDriver, for wasm-bindgen-test)
-# and the two XMPP servers. (wasm-opt comes
+# 1. Debian packages: the browser (and its WebDriver, for wasm-bindgen-test),
+# the two XMPP servers, and nginx with openssl for the deployment test
+# (deploy/nginx/ with TLS in front of them). (wasm-opt comes
 # from npm's binaryen: Debian's 108 cannot read current wasm-bindgen output.)
-pkgs=(chromium chromium-driver prosody ejabberd)
+pkgs=(chromium chromium-driver prosody ejabberd nginx openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -25,8 +26,9 @@ else
   # A package install may start the system services; our tests run private
   # instances, so stop those once through their own init mechanism. The pid
   # files are checked rather than "status", which would spawn epmd.
-  for svc in prosody ejabberd; do
+  for svc in prosody ejabberd nginx; do
     pidf=/run/$svc/$svc.pid
+    if [ "$svc" = nginx ]; then pidf=/run/nginx.pid; fi
     if [ -s "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
       echo "setup: stopping system $svc service"
       if [ -d /run/systemd/system ]; then $SUDO systemctl stop "$svc" || true

@@ -67,11 +67,14 @@ modules:
 }
 
 /**
- * startEjabberd({ tunnelDir, users: [{ user, password }], admins: [user] })
+ * startEjabberd({ tunnelDir, users: [{ user, password }], admins: [user], configText })
  * → { kind, domain, pubsub, httpPort, c2sPort, wsUrl, boshUrl, tunnelUrl,
  *     dir, logFile, pid, stop(), kill(), restart(), remove() }
+ * `configText({ dir, tunnelDir, httpPort, c2sPort, admins })` replaces the
+ * test configuration (the deployment test runs deploy/'s); it must keep
+ * the host `localhost`.
  */
-export async function startEjabberd({ tunnelDir, users = [], admins = [] } = {}) {
+export async function startEjabberd({ tunnelDir, users = [], admins = [], configText = ejabberdYml } = {}) {
   if (!tunnelDir) throw new Error('startEjabberd: tunnelDir is required');
   const owner = systemUser('ejabberd');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xmpp-tunnel-ejabberd-'));
@@ -93,7 +96,7 @@ export async function startEjabberd({ tunnelDir, users = [], admins = [] } = {})
   fs.writeFileSync(path.join(etc, 'inetrc'),
     '{lookup,["file","native"]}.\n{host,{127,0,0,1}, ["localhost"]}.\n{file, resolv, "/etc/resolv.conf"}.\n');
   fs.writeFileSync(path.join(etc, 'ejabberd.yml'),
-    ejabberdYml({ tunnelDir: path.resolve(tunnelDir), httpPort, c2sPort, admins }));
+    configText({ dir, tunnelDir: path.resolve(tunnelDir), httpPort, c2sPort, admins }));
   fs.chmodSync(dir, 0o755);
   chownTree(dir, owner);
 

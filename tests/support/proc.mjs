@@ -2,6 +2,7 @@
 // user, wait for a port to answer HTTP, and stop a child by its own PID.
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 
 /** { uid, gid } of a system account, or null when we cannot switch users. */
 export function systemUser(name) {
@@ -30,7 +31,9 @@ export async function waitForHttp(url, { alive = () => true, timeoutMs = 20_000,
   while (Date.now() < deadline) {
     if (!alive()) throw new Error('server exited during start-up');
     const ok = await new Promise((resolve) => {
-      const req = http.get(url, { headers }, (res) => { res.resume(); resolve(true); });
+      // (https: a test's own self-signed certificate.)
+      const get = url.startsWith('https:') ? https.get : http.get;
+      const req = get(url, { headers, rejectUnauthorized: false }, (res) => { res.resume(); resolve(true); });
       req.on('error', () => resolve(false));
       req.setTimeout(1000, () => req.destroy());
     });

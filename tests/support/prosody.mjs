@@ -69,11 +69,14 @@ Component "pubsub.localhost" "pubsub"
 }
 
 /**
- * startProsody({ tunnelDir, users: [{ user, password }], admins: [user] })
+ * startProsody({ tunnelDir, users: [{ user, password }], admins: [user], configText })
  * → { kind, domain, pubsub, httpPort, c2sPort, wsUrl, boshUrl, tunnelUrl,
  *     dir, logFile, pid, stop(), kill(), restart(), remove() }
+ * `configText({ dir, tunnelDir, httpPort, c2sPort, admins, mimeTypes })`
+ * replaces the test configuration (the deployment test runs deploy/'s);
+ * it must keep the domain `localhost`, its pid file and log in `dir`.
  */
-export async function startProsody({ tunnelDir, users = [], admins = [] } = {}) {
+export async function startProsody({ tunnelDir, users = [], admins = [], configText = config } = {}) {
   if (!tunnelDir) throw new Error('startProsody: tunnelDir is required');
   const owner = systemUser('prosody');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xmpp-tunnel-prosody-'));
@@ -82,7 +85,8 @@ export async function startProsody({ tunnelDir, users = [], admins = [] } = {}) 
   const logFile = path.join(dir, 'prosody.log');
   for (const d of ['data', 'certs']) fs.mkdirSync(path.join(dir, d));
   fs.writeFileSync(path.join(dir, 'mime.types'), MIME_TYPES);
-  fs.writeFileSync(cfg, config({ dir, tunnelDir: path.resolve(tunnelDir), httpPort, c2sPort, admins }));
+  const mimeTypes = path.join(dir, 'mime.types');
+  fs.writeFileSync(cfg, configText({ dir, tunnelDir: path.resolve(tunnelDir), httpPort, c2sPort, admins, mimeTypes }));
   fs.chmodSync(dir, 0o755);
   chownTree(dir, owner);
   const as = owner ? { uid: owner.uid, gid: owner.gid } : {};
