@@ -12,8 +12,18 @@ export const DEMO_NODES = [
   '/finesse/api/Queue/1',
 ];
 
-const AGENT_STATES = ['READY', 'NOT_READY', 'RESERVED', 'TALKING', 'WORK_READY', 'READY', 'NOT_READY', 'LOGOUT'];
-const DIALOG_STATES = ['ALERTING', 'ACTIVE', 'HELD', 'ACTIVE', 'DROPPED'];
+// One agent's day, a step per round of publications: the agent's state and
+// the call always agree (never READY while a call is up).
+const CALL_CYCLE = [
+  { agent: 'READY', dialog: null },
+  { agent: 'RESERVED', dialog: 'ALERTING' },
+  { agent: 'TALKING', dialog: 'ACTIVE' },
+  { agent: 'TALKING', dialog: 'HELD' },
+  { agent: 'TALKING', dialog: 'ACTIVE' },
+  { agent: 'WORK_READY', dialog: 'DROPPED' },
+  { agent: 'NOT_READY', dialog: null },
+];
+const TEAM_STATES = ['READY', 'NOT_READY', 'TALKING', 'WORK_READY', 'READY', 'RESERVED'];
 const DIALOG_EVENTS = { ALERTING: 'POST', DROPPED: 'DELETE' }; // otherwise PUT
 
 // Element with escaped text content; nested values are already XML.
@@ -25,12 +35,18 @@ function update({ data, event, source, seq }) {
     + text('source', source) + text('sequence', seq));
 }
 
-/** The Finesse <Update> document (unescaped XML) for publication `seq` on `node`. */
-export function finesseUpdate(node, seq, now = new Date()) {
+/**
+ * The Finesse <Update> document (unescaped XML) for publication `seq` on
+ * `node`, in round `round` of the call cycle (every node of a round tells
+ * the same moment).
+ */
+export function finesseUpdate(node, seq, round = seq, now = new Date()) {
   const stamp = now.toISOString();
+  const moment = CALL_CYCLE[round % CALL_CYCLE.length];
+  const callId = 16000 + Math.floor(round / CALL_CYCLE.length);
   const user = node.match(/^\/finesse\/api\/User\/([^/]+)$/)?.[1];
   if (user) {
-    const state = AGENT_STATES[seq % AGENT_STATES.length];
+    const state = moment.agent;
     return update({ seq, event: 'PUT', source: node, data: el('data', el('user',
       text('dialogs', `${node}/Dialogs`) + text('extension', user) + text('firstName', 'Demo')
       + text('lastName', `Agent ${user}`) + text('loginId', user) + text('loginName', `agent${user}`)
@@ -39,8 +55,9 @@ export function finesseUpdate(node, seq, now = new Date()) {
       + text('uri', node))) });
   }
   if (/\/Dialogs$/.test(node)) {
-    const state = DIALOG_STATES[seq % DIALOG_STATES.length];
-    const callId = 16000 + Math.floor(seq / DIALOG_STATES.length);
+    const state = moment.dialog;
+    // No call: the agent's dialog list is empty.
+    if (!state) return update({ seq, event: 'PUT', source: node, data: el('data', '<dialogs/>') });
     const caller = `+1555${String(1000 + (callId % 9000)).padStart(4, '0')}`;
     const agent = node.split('/')[4];
     return update({ seq, event: DIALOG_EVENTS[state] ?? 'PUT', source: node, data: el('data', el('dialogs', el('Dialog',
@@ -60,7 +77,7 @@ export function finesseUpdate(node, seq, now = new Date()) {
   // Team member list (and anything else): one teammate's state changes.
   const mate = `100100${2 + (seq % 3)}`;
   return update({ seq, event: 'PUT', source: node, data: el('data', el('user',
-    text('loginId', mate) + text('state', AGENT_STATES[(seq + 3) % AGENT_STATES.length])
+    text('loginId', mate) + text('state', TEAM_STATES[seq % TEAM_STATES.length])
     + text('stateChangeTime', stamp) + text('uri', `/finesse/api/User/${mate}`))) });
 }
 
@@ -72,29 +89,41 @@ export function notificationPayload(updateXml) {
 /**
  * startPublisher({ server, user, password, nodes = DEMO_NODES, intervalMs = 2000, onPublish })
  * → { stop(), count, client }. Publishes one update per tick, rotating over
- * the nodes; onPublish({ seq, node, update }) after each publication.
+ * the nodes; onPublish({ seq, node, update }) after each publication. When
+ * its connection drops (the server restarted, say) it logs in again on the
+ * next tick, and creates the nodes again, until it is stopped.
  */
 export async function startPublisher({ server, user, password, nodes = DEMO_NODES, intervalMs = 2000, onPublish }) {
-  const client = await connectClient({ url: server.wsUrl, domain: server.domain, user, password, resource: 'publisher' });
-  for (const node of nodes) await client.createNode(server.pubsub, node);
+  const connect = async () => {
+    const c = await connectClient({ url: server.wsUrl, domain: server.domain, user, password, resource: 'publisher' });
+    for (const node of nodes) await c.createNode(server.pubsub, node);
+    return c;
+  };
+  let client = await connect();
   let seq = 0;
   let timer;
   let stopped = false;
+  let down = false; // said once per outage
   let inFlight = Promise.resolve();
   const tick = async () => {
-    const node = nodes[seq % nodes.length];
-    const update = finesseUpdate(node, ++seq);
     try {
+      if (client.closed) client = await connect();
+      if (down) console.error('publisher: connected again');
+      down = false;
+      const node = nodes[seq % nodes.length];
+      const update = finesseUpdate(node, seq + 1, Math.floor(seq / nodes.length));
       await client.publish(server.pubsub, node, notificationPayload(update));
+      seq += 1;
       onPublish?.({ seq, node, update });
     } catch (e) {
-      if (!stopped) console.error(`publisher: publish ${seq} on ${node} failed: ${e.message}`);
+      if (!stopped && !down) console.error(`publisher: ${e.message}; trying again every ${intervalMs} ms`);
+      down = true;
     }
     if (!stopped) timer = setTimeout(() => { inFlight = tick(); }, intervalMs);
   };
   inFlight = tick();
   return {
-    client,
+    get client() { return client; },
     get count() { return seq; },
     async stop() {
       if (stopped) return;

@@ -24,6 +24,7 @@ function typeOf(file) {
 
 /**
  * startStaticServer({ root, host = '127.0.0.1', port = 0, routes: { '/p': (req) => ({ type, body, status? }) } })
+ * (a route gets every method; files only GET and HEAD)
  * → { port, origin, stop() }. Route handlers may be async; a body that is not
  * a string or Buffer is sent as JSON.
  */
@@ -35,9 +36,10 @@ export async function startStaticServer({ root, host = '127.0.0.1', port = 0, ro
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
       const url = new URL(req.url, 'http://x');
       const route = routes[url.pathname];
+      // Files are read-only; a route decides for itself (`req.method`).
+      if (!route && req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
       if (route) {
         const r = await route(req);
         const isRaw = typeof r.body === 'string' || Buffer.isBuffer(r.body);

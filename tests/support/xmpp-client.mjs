@@ -112,6 +112,9 @@ export async function connectClient({ url, domain, user, password, resource = 'n
     el.attrs.id ??= `c${++nextId}`;
     const id = el.attrs.id;
     const reply = waitFor((r) => r.getName() === 'iq' && r.attrs.id === id && /^(result|error)$/.test(r.attrs.type));
+    // A send that throws (the socket closed) must not leave the waiter's
+    // rejection unhandled: the caller gets the send's error.
+    reply.catch(() => {});
     send(el);
     const { el: r, xml: rxml } = await reply;
     if (r.attrs.type === 'error') throw new XmppError(r, rxml);
@@ -144,6 +147,8 @@ export async function connectClient({ url, domain, user, password, resource = 'n
   const client = {
     jid,
     mechanisms, // SASL mechanisms the server offered
+    /** The socket has closed (the server went away, or close()). */
+    get closed() { return closed; },
     send,
     iq,
     waitFor,

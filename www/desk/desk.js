@@ -1,5 +1,8 @@
 // The demo agent desktop: embeds the tunnel (another origin) through the
-// parent-side client, and shows status, presence and live Finesse updates.
+// parent-side client, and shows status, presence and live Finesse updates;
+// what it shows follows the "what your UI should do for each status" table
+// of the README (stale while reconnecting, cleared on sign-out and
+// conflict, the gap notice), and errors appear on the page.
 import { TunnelClient } from "../client/tunnel-client.js";
 
 const $ = (id) => document.getElementById(id);
@@ -14,11 +17,46 @@ const tunnel = new TunnelClient({ tunnelUrl: demo.tunnelUrl });
 let events = 0;
 let agentId = "";
 
+/** A message in the page's notice or error line (none: hidden). */
+function show(id, text) {
+  $(id).textContent = text ?? "";
+  $(id).hidden = !text;
+}
+const fail = (what) => (err) => show("error", `${what}: ${err.message}`);
+
+/** What the desk knows of the agent, forgotten (sign-out, conflict). */
+function clearAgent() {
+  $("state").textContent = "—";
+  $("dialog").textContent = "none";
+  $("presence").replaceChildren();
+  renderNodes([]);
+}
+
 tunnel.on("status", (s) => {
   $("status").textContent = s;
   $("status").dataset.status = s;
   $("resource").textContent = tunnel.resource ? `resource ${tunnel.resource}` : "";
-  $("logout").disabled = s !== "connected";
+  $("logout").disabled = !["connected", "reconnecting"].includes(s);
+  // Reconnecting: keep the last state on screen, marked as stale.
+  $("agent-state").classList.toggle("stale", s === "reconnecting");
+  $("stale").hidden = s !== "reconnecting";
+  if (s === "connected") show("error");
+  if (s === "reconnecting") show("notice", "Connection lost: the tunnel is reconnecting by itself.");
+  if (s === "connected" && $("notice").textContent.startsWith("Connection lost")) {
+    show("notice", "Connected again: the session was resumed, no event was lost.");
+  }
+  if (s === "conflict") {
+    clearAgent();
+    show("error", "Signed in on another desk with the same resource: signed out here.");
+  }
+  if (s === "unauthorized") show("error", "Wrong agent or password.");
+});
+tunnel.on("gap", () => {
+  // A real desk re-reads the agent and the dialogs over Finesse's REST API
+  // here; the demo clears what may be out of date until the next events.
+  $("state").textContent = "—";
+  $("dialog").textContent = "none";
+  show("notice", "Connected again with a new session: events published meanwhile may be missing (gap notice). The state shown is refreshed as events arrive.");
 });
 tunnel.on("log", (line) => {
   $("log").textContent += line + "\n";
@@ -47,10 +85,12 @@ tunnel.on("event", ({ node, payload }) => {
   // node carries everybody's).
   const state = node === `/finesse/api/User/${agentId}` && doc.querySelector("user > state");
   if (state) $("state").textContent = state.textContent;
-  const dialog = doc.querySelector("Dialog");
-  if (dialog) {
-    const caller = dialog.querySelector("fromAddress, callerNumber")?.textContent ?? "";
-    $("dialog").textContent = `${dialog.querySelector("state")?.textContent ?? ""} ${caller}`;
+  if (node === `/finesse/api/User/${agentId}/Dialogs`) {
+    const dialog = doc.querySelector("Dialog");
+    const state = dialog?.querySelector("state")?.textContent;
+    const caller = dialog?.querySelector("fromAddress, callerNumber")?.textContent ?? "";
+    // No dialog, or the call just ended: no current call.
+    $("dialog").textContent = !dialog || state === "DROPPED" ? "none" : `${state} ${caller}`;
   }
 });
 
@@ -62,7 +102,7 @@ function renderNodes(nodes) {
     b.textContent = "×";
     b.title = "Unsubscribe";
     b.onclick = async () => {
-      await tunnel.unsubscribe(node).catch((e) => alert(e.message));
+      await tunnel.unsubscribe(node).catch(fail(`unsubscribe ${node}`));
       refresh();
     };
     li.append(b);
@@ -76,26 +116,45 @@ async function refresh() {
 
 $("login-form").onsubmit = async (e) => {
   e.preventDefault();
+  show("error");
+  show("notice");
+  if (agentId && agentId !== $("agent").value) clearAgent();
   agentId = $("agent").value;
   try {
-    await tunnel.connect({
+    const first = await tunnel.connect({
       id: $("agent").value, password: $("password").value, domain: demo.domain,
       resource: $("res").value, pubsubDomain: demo.pubsub,
     });
+    if (first === "reconnecting") show("notice", "The server is not reachable yet: the tunnel keeps trying.");
+    // (Subscribing while reconnecting is fine: the tunnel queues it.)
     await Promise.all(demo.nodes.map((n) => tunnel.subscribe(n)));
     refresh();
   } catch (err) {
-    $("log").textContent += `sign-in failed: ${err.message}\n`;
+    fail("sign-in failed")(err);
   }
 };
 $("logout").onclick = async () => {
-  await tunnel.disconnect();
-  renderNodes([]);
+  await tunnel.disconnect().catch(fail("sign-out"));
+  clearAgent();
+  show("notice");
 };
 $("sub-form").onsubmit = async (e) => {
   e.preventDefault();
   const node = $("node").value.trim();
   if (!node) return;
-  await tunnel.subscribe(node).catch((err) => alert(`${node}: ${err.message}`));
+  await tunnel.subscribe(node).catch(fail(node));
   refresh();
 };
+for (const [id, what] of [["drop", "drop"], ["restart", "restart"]]) {
+  $(id).onclick = async () => {
+    $(id).disabled = true;
+    try {
+      const r = await fetch(`control/${what}`, { method: "POST" });
+      if (!r.ok) throw new Error(`the demo server answered ${r.status}`);
+    } catch (err) {
+      fail(what)(err);
+    } finally {
+      $(id).disabled = false;
+    }
+  };
+}
