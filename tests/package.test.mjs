@@ -122,3 +122,57 @@ test("the packaged tunnel files, served by Prosody, log the bundled gadget in an
     await pages.stop();
   }
 });
+
+test("examples/finesse-gadget builds against the package and, in a stubbed Finesse container, shows the agent's state", async () => {
+  const example = path.join(repoRoot, "examples", "finesse-gadget");
+  const dir = path.join(gadget, "finesse");
+  fs.mkdirSync(path.join(dir, "src"), { recursive: true });
+  fs.copyFileSync(path.join(example, "src", "gadget.js"), path.join(dir, "src", "gadget.js"));
+  // Its own build command, with the repository's esbuild, resolving
+  // xmpp-tunnel from the installed tarball (the project above).
+  const build = JSON.parse(fs.readFileSync(path.join(example, "package.json"), "utf8")).scripts.build.split(" ");
+  assert.equal(build[0], "esbuild");
+  run(bin("esbuild"), build.slice(1), dir);
+  // The gadget's HTML as the container serves it, after a stand-in for the
+  // container's `gadgets` API with Finesse's preferences.
+  const xml = fs.readFileSync(path.join(example, "TunnelEvents.xml"), "utf8");
+  const content = /<!\[CDATA\[([\s\S]*)\]\]>/.exec(xml)[1];
+  const stub = `<script>
+    const q = new URLSearchParams(location.search);
+    window.gadgets = {
+      Prefs: class { getString(k) { return q.get(k) ?? ""; } },
+      window: { adjustHeight() {} },
+    };
+  </script>`;
+  fs.writeFileSync(path.join(dir, "gadget.html"), content.replace("<!DOCTYPE html>", `<!DOCTYPE html>${stub}`));
+
+  const pages = await startStaticServer({ root: dir, host: "127.0.0.1" });
+  const stack = await startStack({ tunnelConfig: { allowedOrigins: [pages.origin] } });
+  const browser = await launchBrowser();
+  const publisher = await connectPublisher(stack.server);
+  try {
+    const node = "/finesse/api/User/agent4";
+    await publisher.createNode(stack.server.pubsub, node);
+    await publisher.createNode(stack.server.pubsub, `${node}/Dialogs`);
+    const page = await browser.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    const q = new URLSearchParams({
+      tunnelUrl: stack.server.tunnelUrl, id: "agent4", authorization: Buffer.from("agent4:agent4-pw").toString("base64"),
+      xmppDomain: stack.server.domain, pubsubDomain: stack.server.pubsub,
+    });
+    await page.goto(`${pages.origin}/gadget.html?${q}`);
+    await page.waitForFunction(() => document.getElementById("status").textContent === "connected", null, { timeout: 20000 });
+    const update = "<Update><data><user><loginId>agent4</loginId><state>TALKING</state></user></data></Update>";
+    // (Published until it lands: the subscriptions follow `connected`.)
+    for (let i = 0; i < 20 && (await page.textContent("#state")) !== "TALKING"; i++) {
+      await publisher.publish(stack.server.pubsub, node, `<notification xmlns='http://jabber.org/protocol/pubsub'>${escapeXml(update)}</notification>`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(await page.textContent("#state"), "TALKING");
+  } finally {
+    await publisher.close().catch(() => {});
+    await browser.close();
+    await stack.stop();
+    await pages.stop();
+  }
+});
