@@ -8,11 +8,12 @@ export DEBIAN_FRONTEND=noninteractive
 export PATH="$HOME/.cargo/bin:$PATH"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# 1. Debian packages: the browser (and its WebDriver, for wasm-bindgen-test),
-# the two XMPP servers, and nginx with openssl for the deployment test
+# 1. Debian packages: the browsers (Chromium and its WebDriver, for
+# wasm-bindgen-test; Firefox ESR, driven over WebDriver BiDi by
+# puppeteer-core), the two XMPP servers, and nginx with openssl for the deployment test
 # (deploy/nginx/ with TLS in front of them). (wasm-opt comes
 # from npm's binaryen: Debian's 108 cannot read current wasm-bindgen output.)
-pkgs=(chromium chromium-driver prosody ejabberd nginx openssl)
+pkgs=(chromium chromium-driver firefox-esr prosody ejabberd nginx openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
