@@ -296,6 +296,8 @@ impl Tunnel {
                 "conflict" => End::Stop(Status::Conflict),
                 // Retrying cannot help: the deployment must change.
                 "policy-violation" | "host-unknown" | "host-gone" => End::Stop(Status::Disconnected),
+                // The server is going away: the next endpoint, now.
+                "system-shutdown" | "reset" => End::MoveOn,
                 _ => End::Retry,
             },
             SessionError::NoMechanism | SessionError::Bind(_) => End::Stop(Status::Disconnected),
@@ -375,7 +377,9 @@ impl Tunnel {
         self.redirects = 0;
         self.resume_until = None;
         self.lost_at = None;
-        // The next loss tries the primary endpoint first again.
+        self.moved_on = false;
+        // The next loss starts from the top of the list again (bar the
+        // endpoint it loses, `demoted` then).
         self.endpoint = 0;
         self.status(Status::Connected);
         if std::mem::take(&mut self.gap) {
@@ -383,6 +387,9 @@ impl Tunnel {
             self.post_parent(crate::protocol::extension::gap("the connection was lost and could not be resumed"));
         }
         self.send_queued(now);
+        // Our own requests that waited while we were away (a resumed
+        // session keeps them).
+        self.pump_own(now);
     }
 
     /// Hands what the session wants to the transport.

@@ -22,16 +22,18 @@ impl Tunnel {
             };
         }
         match end {
-            End::Retry => self.retry(now),
+            End::Retry => self.retry(now, false),
+            End::MoveOn => self.retry(now, true),
             End::Stop(status) => self.stop(status),
         }
     }
 
-    /// Lost: try again after a jittered, growing delay. Requests wait in the
-    /// queue (each until its own timeout); subscriptions are renewed on the
-    /// next session.
-    fn retry(&mut self, now: Millis) {
+    /// Lost: try again after a jittered, growing delay (or, `at_once`, now
+    /// on the next endpoint). Requests wait in the queue (each until its
+    /// own timeout); subscriptions are renewed on the next session.
+    fn retry(&mut self, now: Millis, at_once: bool) {
         let was_ready = self.conn.as_ref().is_some_and(|c| c.jid.is_some());
+        let endpoint = self.conn.as_ref().map(|c| c.endpoint.clone());
         if self.sm.resume().is_some() {
             // XEP-0198 §7: a clean <close/> would end the session we want
             // to resume; just let go of the socket.
@@ -55,16 +57,22 @@ impl Tunnel {
             }
             (Some(_), false) => {}
         }
-        if !was_ready {
+        if was_ready || at_once {
+            // Lost after a session, or the server going away: every other
+            // endpoint of the transport before this one (a killed cluster
+            // node first, it would be the first tried again).
+            self.demoted = endpoint;
+            self.endpoint = 0;
+        } else {
             // This endpoint failed before a session: try the next one.
             self.endpoint = self.endpoint.wrapping_add(1);
-        } else {
-            // Lost after a session: the same endpoint first.
-            self.endpoint = 0;
         }
         let mut r = [0u8; 4];
         (self.entropy)(&mut r);
-        let delay = self.backoff.next_delay(&self.backoff_config(), now, u32::from_le_bytes(r));
+        let mut delay = self.backoff.next_delay(&self.backoff_config(), now, u32::from_le_bytes(r));
+        if at_once && !std::mem::replace(&mut self.moved_on, true) {
+            delay = 0;
+        }
         self.phase = Phase::Waiting { until: now + delay };
         self.log(&format!("reconnecting in {delay} ms"));
         if !self.reconnecting {

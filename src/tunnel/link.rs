@@ -42,10 +42,16 @@ impl Tunnel {
                 Transport::Bosh => (&self.cfg.bosh, "/http-bind/"),
             };
             let defaults = [default.to_string()];
+            let first = list.len();
             for e in entries.as_deref().unwrap_or(&defaults) {
                 if let Some(url) = endpoint_url(&self.page_url, e, t) {
                     list.push((t, url));
                 }
+            }
+            // The endpoint last lost goes after the others of its transport.
+            if let Some(i) = list[first..].iter().position(|(_, u)| Some(u) == self.demoted.as_ref()) {
+                let lost = list.remove(first + i);
+                list.push(lost);
             }
         }
         list

@@ -83,6 +83,10 @@ enum Phase {
 enum End {
     /// Try again after a backoff (`reconnecting`).
     Retry,
+    /// The server is going away (a stream error `system-shutdown` or
+    /// `reset`): try the next endpoint at once, without a backoff (once
+    /// between two sessions; a second in a row waits like any loss).
+    MoveOn,
     /// Report this status and wait for the parent.
     Stop(crate::protocol::Status),
 }
@@ -143,6 +147,12 @@ pub struct Tunnel {
     backoff: Backoff,
     /// Index into the endpoint list for the next attempt.
     endpoint: usize,
+    /// The configured endpoint whose session was last lost (or which said
+    /// it was going away): tried after the others of its transport, so that
+    /// a dead or dying cluster node is not the first one tried again.
+    demoted: Option<String>,
+    /// An `End::MoveOn` skipped the backoff since the last session.
+    moved_on: bool,
     pinger: Pinger,
     /// XEP-0198 state; outlives connections so that a session can resume.
     sm: Sm,
@@ -192,6 +202,8 @@ impl Tunnel {
             reconnecting: false,
             backoff: Backoff::default(),
             endpoint: 0,
+            demoted: None,
+            moved_on: false,
             pinger: Pinger::default(),
             sm: Sm::default(),
             epoch: 0,

@@ -56,7 +56,18 @@ impl What {
 pub(super) struct Req {
     what: What,
     node: String,
+    /// Earlier attempts that met a transient error (our own requests).
+    tries: u32,
 }
+
+impl Req {
+    fn new(what: What, node: String) -> Req {
+        Req { what, node, tries: 0 }
+    }
+}
+
+/// Longest wait before asking again after a transient error.
+const MAX_RETRY_MS: Millis = 30_000;
 
 struct Pending {
     iq: String,
@@ -79,6 +90,9 @@ pub(super) struct Requests {
     /// Our own requests waiting for room in `OWN_WINDOW`, the next one
     /// last (a plain vector, popped: a `VecDeque` costs the page more).
     backlog: Vec<Req>,
+    /// Our own requests that met a transient error, each with when to ask
+    /// again (then into the backlog).
+    later: Vec<(Req, Millis)>,
     /// Random per connection, so ids cannot be guessed by other accounts.
     prefix: String,
     seq: u32,
@@ -87,6 +101,7 @@ pub(super) struct Requests {
 impl Requests {
     pub fn next_deadline(&self) -> Option<Millis> {
         let t = self.pending.iter().fold(None, |t, p| earlier(t, Some(p.deadline)));
+        let t = self.later.iter().fold(t, |t, l| earlier(t, Some(l.1)));
         self.queued.iter().fold(t, |t, q| earlier(t, Some(q.1)))
     }
 
@@ -124,15 +139,15 @@ enum Outcome<'a> {
 
 impl Tunnel {
     pub(super) fn request_subscribe(&mut self, now: Millis, node: &str) {
-        self.parent_request(now, Req { what: Subscribe, node: node.to_string() });
+        self.parent_request(now, Req::new(Subscribe, node.to_string()));
     }
 
     pub(super) fn request_unsubscribe(&mut self, now: Millis, node: &str) {
-        self.parent_request(now, Req { what: Unsubscribe, node: node.to_string() });
+        self.parent_request(now, Req::new(Unsubscribe, node.to_string()));
     }
 
     pub(super) fn request_subscriptions(&mut self, now: Millis) {
-        self.parent_request(now, Req { what: Subscriptions, node: String::new() });
+        self.parent_request(now, Req::new(Subscriptions, String::new()));
     }
 
     fn parent_request(&mut self, now: Millis, req: Req) {
@@ -243,6 +258,14 @@ impl Tunnel {
                 let subid = r.and_then(pubsub::subscription_id).map(str::to_string);
                 self.subs.add(n, subid);
             }
+            (Resubscribe | Cleanup, Outcome::Error(e)) if transient(*e) => {
+                // A server hiccup (a cluster passes on a lock conflict as
+                // internal-server-error): ask again later, keeping the node.
+                return self.ask_again(&p.req, stanza::error_condition(*e));
+            }
+            (Resubscribe | Cleanup, Outcome::Failed("remote-server-timeout", _)) => {
+                return self.ask_again(&p.req, "no answer");
+            }
             (Resubscribe, Outcome::Error(_)) => {
                 // The server refused: the parent must know this node is gone
                 // (an unsolicited SUBSCRIBE error, and a LOGGING line).
@@ -251,8 +274,8 @@ impl Tunnel {
                 return self.reply(&p.req, times.max(1), outcome);
             }
             (Resubscribe, Outcome::Failed(..)) => {
-                // Unknown outcome: keep it, so that it is renewed or
-                // unsubscribed later rather than forgotten.
+                // The connection went: keep it, so that it is renewed or
+                // unsubscribed on the next session rather than forgotten.
                 self.log_parts(&["no answer to subscribing again to ", n]);
             }
             (Subscribe, Outcome::Failed(..)) => {
@@ -279,6 +302,24 @@ impl Tunnel {
             _ => {}
         }
         self.reply(&p.req, times, outcome);
+    }
+
+    /// One of our own requests met a transient error: into `later`, after a
+    /// growing, jittered wait (1 s, 2 s, … up to 30 s), said once a node.
+    fn ask_again(&mut self, req: &Req, why: &str) {
+        let bound = (1000 as Millis) << req.tries.min(5);
+        let bound = bound.min(MAX_RETRY_MS);
+        let mut r = [0u8; 4];
+        (self.entropy)(&mut r);
+        // Uniform in [bound/2, bound): spread, never at once.
+        let wait = bound / 2 + (u64::from(u32::from_le_bytes(r)) * (bound / 2) >> 32);
+        if req.tries == 0 {
+            let doing = if req.what == Cleanup { "cleaning up " } else { "subscribing again to " };
+            self.log_parts(&[doing, &req.node, " failed for now (", why, "); trying again"]);
+        }
+        let mut again = req.clone();
+        again.tries += 1;
+        self.requests.later.push((again, self.clock + wait));
     }
 
     /// Sends `times` identical parent replies for a request of this kind.
@@ -355,17 +396,22 @@ impl Tunnel {
         let n = self.subs.len();
         for i in (0..n).rev() {
             if let Some(node) = self.subs.node(i) {
-                next.push(Req { what, node: node.to_string() });
+                next.push(Req::new(what, node.to_string()));
             }
         }
         let mut stale = self.subs.take_stale();
         while let Some(node) = stale.pop() {
-            next.push(Req { what: Cleanup, node });
+            next.push(Req::new(Cleanup, node));
         }
         next.append(backlog);
         *backlog = next;
         self.pump_backlog(now, OWN_WINDOW);
         n > 0
+    }
+
+    /// The backlog, as replies would move it on.
+    pub(super) fn pump_own(&mut self, now: Millis) {
+        self.pump_backlog(now, OWN_WINDOW);
     }
 
     /// Sends from the backlog while fewer than `window` of our own
@@ -407,6 +453,9 @@ impl Tunnel {
     /// Our own requests never sent: nothing happened at the server; a
     /// final unsubscribe is answered, and its node cleaned up next session.
     pub(super) fn drop_backlog(&mut self) {
+        while let Some((req, _)) = self.requests.later.pop() {
+            self.requests.backlog.push(req);
+        }
         while let Some(req) = self.requests.backlog.pop() {
             match req.what {
                 Final => {
@@ -420,6 +469,21 @@ impl Tunnel {
     }
 
     pub(super) fn expire_requests(&mut self, now: Millis) {
+        // Our own requests due to be asked again join the backlog.
+        let mut i = 0;
+        let mut due = false;
+        while let Some((_, at)) = self.requests.later.get(i) {
+            if now < *at {
+                i += 1;
+                continue;
+            }
+            let (req, _) = self.requests.later.remove(i);
+            self.requests.backlog.push(req);
+            due = true;
+        }
+        if due {
+            self.pump_backlog(now, OWN_WINDOW);
+        }
         // Index loops, not `partition`s into new vectors: a third of the
         // code, and a timeout rarely expires more than one.
         let mut i = 0;
@@ -446,6 +510,15 @@ impl Tunnel {
             self.progress(now);
         }
     }
+}
+
+/// A server hiccup rather than a refusal: an error of type `wait` (RFC
+/// 6120 §8.3.2: retry after waiting), or a condition a busy server or
+/// cluster passes on. Anything else (`item-not-found`, `forbidden`, …) is
+/// the server's answer.
+fn transient(e: Element) -> bool {
+    let wait = e.child_any_ns("error").and_then(|er| er.attr("type")) == Some("wait");
+    wait || matches!(stanza::error_condition(e), "internal-server-error" | "resource-constraint" | "remote-server-timeout")
 }
 
 /// The server says there is no such subscription (any more).

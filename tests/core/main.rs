@@ -3,6 +3,7 @@
 //! virtual clock. (Per-type unit tests sit beside the code in src/.)
 
 mod bosh;
+mod failover;
 mod pubsub;
 mod reconnect;
 mod security;
