@@ -72,6 +72,7 @@ impl Tunnel {
             endpoint,
             link,
             deadline: now + self.cfg.connect_timeout_ms as Millis,
+            resume_deadline: None,
         });
         self.phase = Phase::Connecting;
         self.bound_resource = None;
@@ -198,8 +199,13 @@ impl Tunnel {
 
     /// A top-level element from either transport.
     pub(super) fn on_element(&mut self, now: Millis, el: Element) {
+        let wait = self.settings.request_timeout_ms as Millis;
         let step = match self.conn.as_mut() {
-            Some(c) => c.session.element(el),
+            Some(c) => {
+                let step = c.session.element(el);
+                c.resume_deadline = if c.session.is_resuming() { Some(c.resume_deadline.unwrap_or(now + wait)) } else { None };
+                step
+            }
             None => return,
         };
         match step {
@@ -259,6 +265,15 @@ impl Tunnel {
             if c.jid.is_none() && now >= c.deadline {
                 self.log("timed out while connecting");
                 return self.end(now, End::Retry);
+            }
+            if c.resume_deadline.is_some_and(|d| now >= d) {
+                // Better a new session now (and a gap) than a wait on a
+                // peer that may never answer: on the same endpoint.
+                let attempt = c.attempt.clone();
+                self.log("the server did not answer the resumption in time: starting a new session");
+                self.sm.reset();
+                self.abandon_session();
+                return self.connect(now, attempt);
             }
         }
         if let Phase::Waiting { until } = self.phase {

@@ -122,6 +122,9 @@ struct Conn {
     link: link::Link,
     /// Deadline for reaching a ready session.
     deadline: Millis,
+    /// Deadline for the answer to `<resume/>`: a cluster node asked to
+    /// resume a session held by a frozen peer waits for it (ejabberd: 15 s).
+    resume_deadline: Option<Millis>,
 }
 
 pub struct Tunnel {
@@ -274,7 +277,7 @@ impl Tunnel {
 
     /// The earliest deadline the tunnel is waiting for.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let conn = self.conn.as_ref().filter(|c| c.jid.is_none()).map(|c| c.deadline);
+        let conn = self.conn.as_ref().filter(|c| c.jid.is_none()).map(|c| earlier(Some(c.deadline), c.resume_deadline).unwrap_or(c.deadline));
         let phase = match self.phase {
             Phase::Unsubscribing { deadline } | Phase::Closing { deadline } | Phase::Waiting { until: deadline } => {
                 Some(deadline)

@@ -258,7 +258,7 @@ impl Tunnel {
                 let subid = r.and_then(pubsub::subscription_id).map(str::to_string);
                 self.subs.add(n, subid);
             }
-            (Resubscribe | Cleanup, Outcome::Error(e)) if transient(*e) => {
+            (Resubscribe | Cleanup, Outcome::Error(e)) if transient(*e) && !not_subscribed(*e) => {
                 // A server hiccup (a cluster passes on a lock conflict as
                 // internal-server-error): ask again later, keeping the node.
                 return self.ask_again(&p.req, stanza::error_condition(*e));

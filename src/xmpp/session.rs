@@ -137,6 +137,11 @@ impl Session {
         matches!(self.state, State::Ready)
     }
 
+    /// `<resume/>` sent, its answer not yet in.
+    pub fn is_resuming(&self) -> bool {
+        matches!(self.state, State::Resuming { .. })
+    }
+
     /// Sets the resource to request. Returns false when binding already
     /// happened with a different request (the caller must start a new session).
     pub fn set_resource(&mut self, resource: Option<String>) -> bool {

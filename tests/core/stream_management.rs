@@ -193,3 +193,29 @@ fn retries_keep_to_websocket_while_the_session_may_be_resumed() {
     }
     assert!(later.iter().any(|u| u.starts_with("http:")), "then BOSH: {later:?}");
 }
+
+#[test]
+fn a_resumption_left_unanswered_gives_way_to_a_new_session_on_the_same_endpoint() {
+    // A cluster node asked to resume a session its frozen peer holds waits
+    // for that peer (ejabberd: 15 s): after xmppRequestTimeout, a new one.
+    let mut h = Harness::with_config(CFG);
+    h.login_sm();
+    h.parent(r#"15|{"xmppRequestTimeout":2000}"#);
+    h.take_parent();
+    h.lose_connection();
+    h.advance(1000);
+    let resuming = h.conn;
+    h.take_sent();
+    h.authenticate();
+    assert!(h.take_sent().iter().any(|s| s.starts_with("<resume ")), "resumption asked");
+    h.advance(1999);
+    assert_eq!(h.conn, resuming, "not before the request timeout");
+    h.advance(1);
+    assert_ne!(h.conn, resuming, "a new connection at once");
+    assert_eq!(h.url.as_deref(), Some("ws://localhost:7071/ws/"));
+    let p = h.take_parent();
+    assert!(p.contains(&"13|the server did not answer the resumption in time: starting a new session".to_string()), "{p:?}");
+    h.take_sent();
+    h.authenticate();
+    assert!(!h.take_sent().iter().any(|s| s.starts_with("<resume ")), "no second resumption: a bind");
+}
