@@ -34,6 +34,7 @@ listen:
   - port: ${httpPort}
     ip: "127.0.0.1"
     module: ejabberd_http
+    backlog: 1024
     request_handlers:
       /ws: ejabberd_http_ws
       /http-bind: mod_bosh

@@ -4,9 +4,11 @@
 //! connection attempt and every return to `connected` while the server is
 //! killed and restarted (by the caller, scripts/storm.mjs).
 //!
-//! Usage: storm <ws-url> <domain> <sessions> <jitter:on|off> <users> <password-prefix>
-//! Prints `READY` once all sessions are connected, then on standard input
-//! `report` prints a JSON summary; `quit` ends it.
+//! Usage: storm <ws-url>[,<ws-url>…] <domain> <sessions> <jitter:on|off> <users> <password-prefix>
+//! With several URLs (a cluster's nodes), session i lists them starting at
+//! the (i mod n)th, so the sessions spread over the nodes and each fails
+//! over to the others. Prints `READY` once all sessions are connected, then
+//! on standard input `report` prints a JSON summary; `quit` ends it.
 
 use std::io::{BufRead, ErrorKind};
 use std::net::TcpStream;
@@ -33,6 +35,9 @@ struct Shared {
     start: Instant,
     log: Mutex<Log>,
     connected: AtomicUsize,
+    /// Sessions that ended for good (`conflict`, `unauthorized`,
+    /// `disconnected`): they do not come back by themselves.
+    ended: Mutex<Vec<String>>,
     stop: AtomicBool,
 }
 
@@ -53,14 +58,25 @@ fn main() {
     let jitter = args[4] == "on";
     let users: usize = args[5].parse().unwrap_or(50);
     let prefix = args[6].clone();
-    let config = format!(
-        r#"{{"allowInsecurePlain":true,"websocket":["{url}"],"bosh":[],"reconnectJitter":{jitter},
-            "reconnectBaseMs":1000,"reconnectMaxMs":30000,"connectTimeoutMs":60000}}"#
-    );
-    let shared = Arc::new(Shared { start: Instant::now(), log: Mutex::default(), connected: AtomicUsize::new(0), stop: AtomicBool::new(false) });
+    let urls: Vec<&str> = url.split(',').collect();
+    let config = |first: usize| {
+        let list: Vec<String> = (0..urls.len()).map(|k| format!("\"{}\"", urls[(first + k) % urls.len()])).collect();
+        format!(
+            r#"{{"allowInsecurePlain":true,"websocket":[{}],"bosh":[],"reconnectJitter":{jitter},
+                "reconnectBaseMs":1000,"reconnectMaxMs":30000,"connectTimeoutMs":60000}}"#,
+            list.join(",")
+        )
+    };
+    let shared = Arc::new(Shared {
+        start: Instant::now(),
+        log: Mutex::default(),
+        connected: AtomicUsize::new(0),
+        ended: Mutex::default(),
+        stop: AtomicBool::new(false),
+    });
     let mut threads = Vec::new();
     for i in 0..sessions {
-        let (shared, config, domain) = (shared.clone(), config.clone(), domain.clone());
+        let (shared, config, domain) = (shared.clone(), config(i % urls.len()), domain.clone());
         let user = format!("storm{}", i % users);
         let password = format!("{prefix}{}", i % users);
         threads.push(
@@ -109,14 +125,15 @@ fn report(shared: &Shared, sessions: usize) -> String {
     let back = log.reconnected.len().min(sessions);
     let last_back = log.reconnected.iter().max().map_or(0, |t| t.saturating_sub(first));
     format!(
-        r#"{{"attempts":{},"peakAttemptsPerSecond":{},"peakAttemptsPer100ms":{},"reconnected":{},"sessions":{},"allBackAfterMs":{},"connectedNow":{}}}"#,
+        r#"{{"attempts":{},"peakAttemptsPerSecond":{},"peakAttemptsPer100ms":{},"reconnected":{},"sessions":{},"allBackAfterMs":{},"connectedNow":{},"ended":{:?}}}"#,
         log.attempts.len(),
         peak,
         peak100,
         back,
         sessions,
         last_back,
-        shared.connected.load(Ordering::SeqCst)
+        shared.connected.load(Ordering::SeqCst),
+        shared.ended.lock().unwrap_or_else(|e| e.into_inner()).join(",")
     )
 }
 
@@ -181,6 +198,9 @@ fn run(shared: Arc<Shared>, config: &str, domain: &str, user: &str, password: &s
                         }
                     }
                     "4|reconnecting" | "4|disconnected" | "4|conflict" | "4|unauthorized" => {
+                        if m != "4|reconnecting" {
+                            shared.ended.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{index}:{}", &m[2..]));
+                        }
                         if is_connected {
                             is_connected = false;
                             shared.connected.fetch_sub(1, Ordering::SeqCst);
@@ -229,10 +249,20 @@ fn run(shared: Arc<Shared>, config: &str, domain: &str, user: &str, password: &s
 }
 
 /// A WebSocket offering the `xmpp` subprotocol; returns the one selected.
+/// Bounded like a browser's attempt under the core's connect timeout: a
+/// server whose listen queue overflows drops SYNs, and a blocking connect
+/// would then hold this thread (and its tunnel's timers) for minutes.
 fn open(url: &str) -> Result<(Socket, String), ()> {
+    const LIMIT: Duration = Duration::from_secs(10);
     let mut req = url.into_client_request().map_err(|_| ())?;
     req.headers_mut().insert("Sec-WebSocket-Protocol", "xmpp".parse().map_err(|_| ())?);
-    let (ws, resp) = tungstenite::connect(req).map_err(|_| ())?;
+    let host = req.uri().host().ok_or(())?.to_string();
+    let port = req.uri().port_u16().unwrap_or(80);
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)).map_err(|_| ())?.next().ok_or(())?;
+    let tcp = TcpStream::connect_timeout(&addr, LIMIT).map_err(|_| ())?;
+    tcp.set_read_timeout(Some(LIMIT)).map_err(|_| ())?;
+    tcp.set_write_timeout(Some(LIMIT)).map_err(|_| ())?;
+    let (ws, resp) = tungstenite::client(req, MaybeTlsStream::Plain(tcp)).map_err(|_| ())?;
     let protocol = resp
         .headers()
         .get("Sec-WebSocket-Protocol")
