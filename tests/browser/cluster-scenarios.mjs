@@ -169,4 +169,13 @@ export const SCENARIOS = {
     },
   },
   "BOSH kill -9": { transport: "bosh", fault: async (a) => { await a.kill(); } },
+  "BOSH graceful stop": { transport: "bosh", fault: async (a) => { await a.stop(); } },
+  "BOSH SIGSTOP": {
+    transport: "bosh",
+    ping: { xmppRequestTimeout: 1000, xmppFailoverDetectionPingInterval: 1000, xmppFailoverRequestMaxRetry: 1 },
+    fault: async (a) => {
+      process.kill(a.pid, "SIGSTOP");
+      return async () => process.kill(a.pid, "SIGCONT");
+    },
+  },
 };

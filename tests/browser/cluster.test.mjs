@@ -35,3 +35,8 @@ test("the node frozen (SIGSTOP): detected within the ping bound", async () => {
 test("over BOSH (12|bosh): kill -9 of the node holding the session", async () => {
   await scenario(browser, "BOSH kill -9", SCENARIOS["BOSH kill -9"]);
 });
+
+test("over BOSH (12|bosh): graceful stop of the node holding the session", async () => {
+  const { ms } = await scenario(browser, "BOSH graceful stop", SCENARIOS["BOSH graceful stop"]);
+  assert.ok(ms < 5000, `${ms} ms`);
+});
