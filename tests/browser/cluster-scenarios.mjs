@@ -3,7 +3,9 @@
 // for medians): a cluster, a desk page, a tunnel listing both nodes, a
 // publisher on the surviving node sending numbered events every 100 ms, a
 // fault, and every event accounted for (once and in order, or inside a
-// window the tunnel announced with the gap notice).
+// window the tunnel announced with the gap notice). For a failure's
+// story: CLUSTER_TRACE=1 prints what the parent got after the fault, and
+// CLUSTER_CONSOLE=FILE turns on the tunnel's console trace into FILE.
 import assert from "node:assert/strict";
 import { escapeXml } from "../support/xmpp-client.mjs";
 import { startEjabberdCluster } from "../support/ejabberd-cluster.mjs";
