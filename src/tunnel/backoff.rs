@@ -24,10 +24,9 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    /// The bound for the next delay: min(max, base·2ⁿ), without overflow.
+    /// The bound for the next delay.
     pub fn bound(&self, cfg: &BackoffConfig) -> Millis {
-        let doubling = 1u64 << self.failures.min(32);
-        (cfg.base_ms as u64).saturating_mul(doubling).min(cfg.max_ms as u64)
+        doubled(cfg.base_ms as Millis, cfg.max_ms as Millis, self.failures)
     }
 
     /// The delay before the next attempt; `random` is uniform in [0, 1) as a
@@ -41,7 +40,7 @@ impl Backoff {
         let bound = self.bound(cfg);
         self.failures = self.failures.saturating_add(1);
         if cfg.jitter {
-            ((bound as u128 * random as u128) >> 32) as Millis
+            fraction(bound, random)
         } else {
             bound
         }
@@ -55,6 +54,16 @@ impl Backoff {
     pub fn reset(&mut self) {
         *self = Backoff::default();
     }
+}
+
+/// min(max, base·2ⁿ), without overflow.
+pub fn doubled(base: Millis, max: Millis, n: u32) -> Millis {
+    base.saturating_mul(1u64 << n.min(32)).min(max)
+}
+
+/// `bound` times `random` read as a fraction of 2³²: uniform in [0, bound).
+pub fn fraction(bound: Millis, random: u32) -> Millis {
+    ((bound as u128 * random as u128) >> 32) as Millis
 }
 
 #[cfg(test)]

@@ -404,7 +404,7 @@ impl Tunnel {
         self.send_queued(now);
         // Our own requests that waited while we were away (a resumed
         // session keeps them).
-        self.pump_own(now);
+        self.pump_backlog(now);
     }
 
     /// Hands what the session wants to the transport.

@@ -244,10 +244,9 @@ impl Tunnel {
     /// Whether the tunnel holds any copy of the password (it must not after
     /// `unauthorized` or DISCONNECT_REQ; tests and the fuzzer check it).
     pub fn holds_password(&self) -> bool {
-        let empty = crate::password::Password::default();
         self.settings.password.is_some()
             || self.last_attempt.is_some()
-            || self.conn.as_ref().is_some_and(|c| c.attempt.password != empty)
+            || self.conn.as_ref().is_some_and(|c| !c.attempt.password.as_str().is_empty())
     }
 
     /// `4|loaded`, the extension announcement, then any configuration problems.
@@ -277,7 +276,7 @@ impl Tunnel {
 
     /// The earliest deadline the tunnel is waiting for.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let conn = self.conn.as_ref().filter(|c| c.jid.is_none()).map(|c| earlier(Some(c.deadline), c.resume_deadline).unwrap_or(c.deadline));
+        let conn = self.conn.as_ref().filter(|c| c.jid.is_none()).map(|c| c.resume_deadline.map_or(c.deadline, |r| r.min(c.deadline)));
         let phase = match self.phase {
             Phase::Unsubscribing { deadline } | Phase::Closing { deadline } | Phase::Waiting { until: deadline } => {
                 Some(deadline)

@@ -242,7 +242,7 @@ impl Tunnel {
         let p = self.requests.pending.remove(i);
         let outcome = if el.attr("type") == Some("result") { Outcome::Ok(Some(el)) } else { Outcome::Error(el) };
         self.settle(&p, outcome);
-        self.pump_backlog(now, OWN_WINDOW);
+        self.pump_backlog(now);
         self.progress(now);
         true
     }
@@ -307,12 +307,11 @@ impl Tunnel {
     /// One of our own requests met a transient error: into `later`, after a
     /// growing, jittered wait (1 s, 2 s, … up to 30 s), said once a node.
     fn ask_again(&mut self, req: &Req, why: &str) {
-        let bound = (1000 as Millis) << req.tries.min(5);
-        let bound = bound.min(MAX_RETRY_MS);
+        let bound = super::backoff::doubled(1000, MAX_RETRY_MS, req.tries);
         let mut r = [0u8; 4];
         (self.entropy)(&mut r);
         // Uniform in [bound/2, bound): spread, never at once.
-        let wait = bound / 2 + (u64::from(u32::from_le_bytes(r)) * (bound / 2) >> 32);
+        let wait = bound / 2 + super::backoff::fraction(bound / 2, u32::from_le_bytes(r));
         if req.tries == 0 {
             let doing = if req.what == Cleanup { "cleaning up " } else { "subscribing again to " };
             self.log_parts(&[doing, &req.node, " failed for now (", why, "); trying again"]);
@@ -380,7 +379,7 @@ impl Tunnel {
     /// Unload: every final unsubscribe now; the page will not wait.
     pub(super) fn send_all_final_unsubscribes(&mut self, now: Millis) {
         self.for_every_node(now, Final);
-        self.pump_backlog(now, usize::MAX);
+        self.send_backlog(now, usize::MAX);
     }
 
     /// Unsubscribes leftover nodes quietly, then `what` for every subscribed
@@ -405,18 +404,18 @@ impl Tunnel {
         }
         next.append(backlog);
         *backlog = next;
-        self.pump_backlog(now, OWN_WINDOW);
+        self.pump_backlog(now);
         n > 0
     }
 
-    /// The backlog, as replies would move it on.
-    pub(super) fn pump_own(&mut self, now: Millis) {
-        self.pump_backlog(now, OWN_WINDOW);
+    /// Sends from the backlog while fewer than `OWN_WINDOW` of our own
+    /// requests are in flight (and a session may take them).
+    pub(super) fn pump_backlog(&mut self, now: Millis) {
+        self.send_backlog(now, OWN_WINDOW);
     }
 
-    /// Sends from the backlog while fewer than `window` of our own
-    /// requests are in flight (and a session may take them).
-    fn pump_backlog(&mut self, now: Millis, window: usize) {
+    /// `pump_backlog` with a window of one's choosing (unload: all of it).
+    fn send_backlog(&mut self, now: Millis, window: usize) {
         if matches!(self.phase, Phase::Idle | Phase::Waiting { .. } | Phase::Closing { .. }) {
             return;
         }
@@ -481,9 +480,6 @@ impl Tunnel {
             self.requests.backlog.push(req);
             due = true;
         }
-        if due {
-            self.pump_backlog(now, OWN_WINDOW);
-        }
         // Index loops, not `partition`s into new vectors: a third of the
         // code, and a timeout rarely expires more than one.
         let mut i = 0;
@@ -505,8 +501,10 @@ impl Tunnel {
             self.settle(&p, Outcome::Failed("remote-server-timeout", "the server did not answer in time"));
             any = true;
         }
+        if due || any {
+            self.pump_backlog(now);
+        }
         if any {
-            self.pump_backlog(now, OWN_WINDOW);
             self.progress(now);
         }
     }
