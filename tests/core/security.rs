@@ -1,7 +1,8 @@
 //! The security review's findings (issue 21), each as a transcript: what
 //! the tunnel did wrong, now refused.
 
-use crate::tunnel::{Harness, FEATURES_PLAIN, OPEN};
+use crate::tunnel::{ids, Harness, FEATURES_PLAIN, OPEN};
+use crate::tunnel_scram::{challenge_with, FEATURES_SCRAM};
 
 const CLOSE_TO_ATTACKER: &str =
     "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='wss://attacker.example/ws/'/>";
@@ -74,8 +75,6 @@ fn over_bosh_too() {
     assert_eq!(h.posts.last().map(|p| p.2.as_str()), Some("http://finesse.example:7071/http-bind/"));
 }
 
-const SCRAM_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
-    <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>";
 /// A server-first-message (salt, iterations, nonces), base64.
 const SERVER_FIRST_B64: &str = "cj1CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCc3J2LHM9Y0dWd2NHVnkscz00MDk2";
 
@@ -91,7 +90,7 @@ fn the_trace_shows_no_sasl_element_inside_a_bosh_body() {
                  sid='S' wait='60' requests='2' hold='1'>{inner}</body>")
     };
     let rid = h.posts[0].1;
-    h.t.handle_http(h.now, c, rid, 200, &body(SCRAM_FEATURES));
+    h.t.handle_http(h.now, c, rid, 200, &body(FEATURES_SCRAM));
     h.drain();
     let rid = h.posts.last().unwrap().1;
     let challenge = format!("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{SERVER_FIRST_B64}</challenge><iq xmlns='jabber:client' id='x' type='result'/>");
@@ -113,7 +112,7 @@ fn the_trace_shows_no_sasl_element_over_websocket_whatever_it_declares() {
     h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
     h.opened();
     h.server(OPEN);
-    h.server(SCRAM_FEATURES);
+    h.server(FEATURES_SCRAM);
     h.server(&format!("<s:challenge xmlns:s='urn:ietf:params:xml:ns:xmpp-sasl' \
                        xmlns:stream='http://etherx.jabber.org/streams'>{SERVER_FIRST_B64}</s:challenge>"));
     assert!(h.console.iter().any(|l| l == "RECV <!-- SASL element not shown -->"), "{:?}", h.console);
@@ -174,8 +173,8 @@ fn clean_ups_and_renewals_go_out_at_most_256_at_a_time() {
     let mut total = 0;
     while unsubscribes(&sent) > 0 {
         total += unsubscribes(&sent);
-        for s in sent.iter().filter(|s| s.contains("<unsubscribe")) {
-            let id = s.split("id=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+        let unsubscribing: Vec<String> = sent.iter().filter(|s| s.contains("<unsubscribe")).cloned().collect();
+        for id in ids(&unsubscribing) {
             h.server(&crate::tunnel::result(&id));
         }
         sent = h.take_sent();
@@ -240,18 +239,7 @@ fn no_copy_of_the_password_outlives_unauthorized_or_disconnect_req() {
 /// iterations; returns what was sent after it.
 fn scram_with_iterations(config: &str, i: u32) -> (Harness, Vec<String>) {
     let mut h = Harness::with_config(config);
-    h.t.derive_elsewhere();
-    h.send_all(&["1|agent1", "5|d.example", "2|secret"]);
-    h.opened();
-    h.server(OPEN);
-    h.server(SCRAM_FEATURES);
-    let auth = h.take_sent().pop().unwrap();
-    let text = auth.split('>').nth(1).and_then(|t| t.split('<').next()).unwrap();
-    let bare = String::from_utf8(xmpp_tunnel::xmpp::sasl::base64::decode(text).unwrap()).unwrap();
-    let nonce = bare.split("r=").nth(1).unwrap();
-    let first = format!("r={nonce}srv,s=cGVwcGVy,i={i}");
-    let b64 = xmpp_tunnel::xmpp::sasl::base64::encode(first.as_bytes());
-    h.server(&format!("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{b64}</challenge>"));
+    challenge_with(&mut h, i);
     let sent = h.take_sent();
     (h, sent)
 }

@@ -192,6 +192,13 @@ impl Harness {
     }
 }
 
+/// The id attribute of each frame sent ("" for those without one).
+pub fn ids(sent: &[String]) -> Vec<String> {
+    sent.iter()
+        .map(|s| xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap_or("").to_string())
+        .collect()
+}
+
 /// An empty result from the pubsub service.
 pub fn result(id: &str) -> String {
     format!("<iq xmlns=\"jabber:client\" type=\"result\" id=\"{id}\" from=\"pubsub.d.example\"/>")

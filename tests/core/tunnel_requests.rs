@@ -2,15 +2,7 @@
 //! requests die with their connection, replies must come from whom we asked,
 //! leftovers are cleaned up, limits hold.
 
-use crate::tunnel::{result, Harness};
-
-
-
-fn ids(sent: &[String]) -> Vec<String> {
-    sent.iter()
-        .map(|s| xmpp_tunnel::xml::parse(s, &xmpp_tunnel::xml::Limits::SERVER).unwrap().root().attr("id").unwrap_or("").to_string())
-        .collect()
-}
+use crate::tunnel::{ids, result, Harness};
 
 #[test]
 fn identical_subscribes_share_one_server_request() {

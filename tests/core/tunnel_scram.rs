@@ -8,7 +8,7 @@ use crate::tunnel::{Harness, FEATURES_BIND, OPEN};
 use xmpp_tunnel::xml::{parse, Limits};
 use xmpp_tunnel::xmpp::sasl::base64;
 
-const FEATURES_SCRAM: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+pub const FEATURES_SCRAM: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
     <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>";
 const SALT: &[u8] = b"pepper and salt";
 
@@ -24,6 +24,11 @@ fn sasl(name: &str, text: &str) -> String {
 /// A tunnel that derives elsewhere, up to the server-first-message; returns
 /// the client-first-bare and the server-first.
 fn to_challenge(h: &mut Harness) -> (String, String) {
+    challenge_with(h, 4096)
+}
+
+/// `to_challenge`, the server asking for `iterations`.
+pub fn challenge_with(h: &mut Harness, iterations: u32) -> (String, String) {
     h.t.derive_elsewhere();
     h.send_all(&["3|desk", "1|agent1", "5|d.example", "2|secret"]);
     h.opened();
@@ -31,7 +36,7 @@ fn to_challenge(h: &mut Harness) -> (String, String) {
     h.server(FEATURES_SCRAM);
     let bare = payload(h.sent.last().unwrap()).strip_prefix("n,,").unwrap().to_string();
     let nonce = bare.split("r=").nth(1).unwrap();
-    let first = format!("r={nonce}srv,s={},i=4096", base64::encode(SALT));
+    let first = format!("r={nonce}srv,s={},i={iterations}", base64::encode(SALT));
     h.take_sent();
     h.server(&sasl("challenge", &first));
     (bare, first)
