@@ -2,6 +2,7 @@
 //! next after a loss or a server going away, and our own requests that
 //! meet a transient error asked again, keeping the node.
 
+use crate::reconnect::{connected, stream_error};
 use crate::tunnel::{result, Harness};
 
 /// Two nodes of a cluster, WebSocket only, deterministic delays.
@@ -9,16 +10,9 @@ const CLUSTER: &str = r#"{"allowInsecurePlain":true,"websocket":["ws://node1:528
     "reconnectBaseMs":1000,"reconnectMaxMs":8000,"reconnectJitter":false}"#;
 
 fn on_node1() -> Harness {
-    let mut h = Harness::with_config(CLUSTER);
-    h.login("desk");
+    let h = connected(CLUSTER);
     assert_eq!(h.url.as_deref(), Some("ws://node1:5280/ws/"));
-    h.take_parent();
-    h.take_sent();
     h
-}
-
-fn stream_error(condition: &str) -> String {
-    format!("<stream:error xmlns:stream='http://etherx.jabber.org/streams'><{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>")
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::tunnel::{result, Harness};
 const NO_JITTER: &str = r#"{"allowInsecurePlain":true,"allowedOrigins":["http://127.0.0.1:8000"],
     "reconnectBaseMs":1000,"reconnectMaxMs":8000,"reconnectJitter":false,"bosh":[]}"#;
 
-fn connected(cfg: &str) -> Harness {
+pub fn connected(cfg: &str) -> Harness {
     let mut h = Harness::with_config(cfg);
     h.login("desk");
     h.take_parent();
@@ -16,7 +16,7 @@ fn connected(cfg: &str) -> Harness {
     h
 }
 
-fn stream_error(condition: &str) -> String {
+pub fn stream_error(condition: &str) -> String {
     format!("<stream:error xmlns:stream=\"http://etherx.jabber.org/streams\"><{condition} xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/></stream:error>")
 }
 
