@@ -13,7 +13,7 @@ bash scripts/build.sh
 # is 120 KB (150 KB for a plain-http page); these ratchets hold what the
 # page is now, and move down as it shrinks. (Raised from 119,048/140,715 by
 # the security review's fixes, issue 21, and cluster failover, issue 23.)
-node scripts/size.mjs --max 121586 --max-insecure 144653
+node scripts/size.mjs --max 121579 --max-insecure 144646
 
 echo "test: native unit and transcript tests of the core"
 cargo test --workspace --quiet
