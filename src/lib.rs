@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+#[cfg(feature = "im")]
+pub mod im;
 mod json;
 mod prelude;
 pub mod password;

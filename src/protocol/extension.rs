@@ -13,7 +13,11 @@ pub fn hello() -> String {
         protocol: u32,
         extensions: &'static [&'static str],
     }
-    format_json(EXT_HELLO, &Hello { protocol: 1, extensions: &["gap"] })
+    #[cfg(feature = "im")]
+    const EXTENSIONS: &[&str] = &["gap", "im"];
+    #[cfg(not(feature = "im"))]
+    const EXTENSIONS: &[&str] = &["gap"];
+    format_json(EXT_HELLO, &Hello { protocol: 1, extensions: EXTENSIONS })
 }
 
 /// Extension 101: events may have been missed (a new session replaced a
@@ -33,7 +37,12 @@ mod tests {
 
     #[test]
     fn payloads() {
-        assert_eq!(hello(), r#"100|{"protocol":1,"extensions":["gap"]}"#);
+        let hello_payload = if cfg!(feature = "im") {
+            r#"100|{"protocol":1,"extensions":["gap","im"]}"#
+        } else {
+            r#"100|{"protocol":1,"extensions":["gap"]}"#
+        };
+        assert_eq!(hello(), hello_payload);
         assert_eq!(gap("a \"quoted\"\nreason"), r#"101|{"gap":true,"reason":"a \"quoted\"\nreason"}"#);
     }
 }

@@ -42,6 +42,7 @@ impl Tunnel {
         let mut random = [0u8; 18];
         (self.entropy)(&mut random);
         self.requests.set_prefix(&random[..4]);
+        self.im_prefix();
         let first_rid = u64::from_le_bytes([random[4], random[5], random[6], random[7], random[8], random[9], 0, 0]);
         (self.entropy)(&mut random);
         let login = Login {
@@ -223,6 +224,9 @@ impl Tunnel {
                 if let Some(a) = reply {
                     self.send_raw(a);
                 }
+                if own && st.name() == "a" {
+                    self.im_acked();
+                }
                 if !own {
                     self.on_stanza(now, st);
                 }
@@ -295,6 +299,7 @@ impl Tunnel {
                 return self.end(now, End::Retry);
             }
         }
+        self.im_timeout(now);
         self.timeout_closing(now);
     }
 
@@ -348,9 +353,12 @@ impl Tunnel {
             let enable = self.sm.enable();
             self.send_raw(enable);
         }
+        self.im_ready(now, true);
         // Initial presence: servers route pubsub notifications only to
-        // available resources.
-        self.send(presence(None));
+        // available resources. (With IM, the one the parent set.)
+        let initial = self.initial_presence();
+        self.send(initial);
+        self.im_rejoin();
         if self.resubscribe(now) {
             self.phase = Phase::Resubscribing;
         } else {
@@ -378,6 +386,8 @@ impl Tunnel {
         for s in again {
             self.send_raw(s);
         }
+        self.im_acked();
+        self.im_ready(now, false);
         if let Some(r) = self.sm.request_ack() {
             self.send_raw(r);
         }

@@ -87,6 +87,7 @@ impl Tunnel {
         self.drop_conn();
         self.sm.reset();
         self.abandon_session();
+        self.im_reset();
         self.phase = Phase::Idle;
         self.reconnecting = false;
         self.backoff.reset();
@@ -125,6 +126,7 @@ impl Tunnel {
         self.drop_conn();
         self.sm.reset();
         self.abandon_session();
+        self.im_reset();
         self.phase = Phase::Idle;
         self.reconnecting = false;
     }
@@ -176,6 +178,7 @@ impl Tunnel {
         self.drop_conn();
         self.sm.reset();
         self.abandon_session();
+        self.im_reset();
         self.phase = Phase::Idle;
         self.status(Status::Disconnected);
     }
@@ -194,6 +197,7 @@ impl Tunnel {
     /// Closes the connection. (Its session's requests live on if it may
     /// be resumed; the callers settle them otherwise.)
     pub(super) fn drop_conn(&mut self) {
+        self.im_lost();
         self.discard_queued_stanzas();
         self.send_close();
         self.pinger.stop();

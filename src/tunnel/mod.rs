@@ -15,11 +15,12 @@ use crate::prelude::*;
 mod backoff;
 mod connection;
 mod ending;
+mod im;
 mod link;
 mod parent;
 mod ping;
 mod requests;
-mod settings;
+pub(crate) mod settings;
 mod stanzas;
 mod subscriptions;
 
@@ -183,6 +184,8 @@ pub struct Tunnel {
     derive_elsewhere: bool,
     /// NFKC and lower-casing: the build's own, or the shell's.
     unicode: crate::unicode::Unicode,
+    #[cfg(feature = "im")]
+    im: crate::im::Im,
 }
 
 impl Tunnel {
@@ -221,6 +224,8 @@ impl Tunnel {
             entropy,
             derive_elsewhere: false,
             unicode: crate::unicode::Unicode::native(),
+            #[cfg(feature = "im")]
+            im: crate::im::Im::default(),
         }
     }
 
@@ -284,6 +289,7 @@ impl Tunnel {
             _ => None,
         };
         let ours = earlier(conn, phase);
+        let ours = earlier(ours, self.im_deadline());
         earlier(earlier(ours, self.requests.next_deadline()), earlier(self.pinger.next_deadline(), self.bosh_deadline()))
     }
 

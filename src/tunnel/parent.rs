@@ -63,8 +63,10 @@ impl Tunnel {
             ParentMessage::Unsubscribe(node) => self.request_unsubscribe(now, node),
             ParentMessage::SubscriptionsReq => self.request_subscriptions(now),
             ParentMessage::DisconnectReq => self.disconnect_req(now),
-            ParentMessage::Extension { ty, .. } => {
-                self.log(&format!("ignored extension message of unsupported type {ty}"));
+            ParentMessage::Extension { ty, payload } => {
+                if !self.im_request(now, ty, payload) {
+                    self.log(&format!("ignored extension message of unsupported type {ty}"));
+                }
             }
         }
     }

@@ -111,6 +111,11 @@ impl Requests {
         self.seq = 0;
     }
 
+    #[cfg_attr(not(feature = "im"), allow(dead_code))]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     fn new_id(&mut self) -> String {
         self.seq = self.seq.wrapping_add(1);
         format!("{}-{}", self.prefix, self.seq)
@@ -443,6 +448,7 @@ impl Tunnel {
     /// never be answered, and a next session gets a new number.
     pub(super) fn abandon_session(&mut self) {
         self.epoch = self.epoch.wrapping_add(1);
+        self.im_gone();
         for p in &std::mem::take(&mut self.requests.pending) {
             self.settle(p, Outcome::Failed("not-connected", "the connection was lost before the server answered"));
         }

@@ -19,6 +19,7 @@ impl Tunnel {
                 if let Some(p) = presence::relay(el) {
                     self.post_parent(format(MsgType::Presence, &p));
                 }
+                self.im_presence(el);
             }
             _ => self.trace("ignored an unknown top-level element"),
         }
@@ -27,6 +28,9 @@ impl Tunnel {
     fn on_iq(&mut self, now: Millis, el: Element) {
         match el.attr("type") {
             Some("get") | Some("set") => {
+                if self.im_iq_set(el) {
+                    return;
+                }
                 let reply = iq_answer(el);
                 self.send(reply);
             }
@@ -36,7 +40,7 @@ impl Tunnel {
                 if el.attr("id").is_some_and(|id| self.pinger.is_ping(id)) {
                     return;
                 }
-                if !self.on_iq_reply(now, el) {
+                if !self.im_iq_reply(el) && !self.on_iq_reply(now, el) {
                     self.trace("ignored an iq reply to nothing we asked");
                 }
             }
@@ -49,9 +53,9 @@ impl Tunnel {
     /// else would let any account inject events into the agent's desktop.
     fn on_message(&mut self, el: Element) {
         if el.attr("type") == Some("error") {
-            return;
+            return self.im_message(el);
         }
-        let Some(n) = pubsub::notification(el) else { return };
+        let Some(n) = pubsub::notification(el) else { return self.im_message(el) };
         let service = self.settings.pubsub_service();
         // (A stanza without `from` comes from our own account, never the service.)
         if !el.attr("from").zip(service.as_deref()).is_some_and(|(from, s)| jid::same_bare(from, s)) {
@@ -93,6 +97,10 @@ fn disco_info(req: Element) -> String {
     w.open("query").attr("xmlns", ns::DISCO_INFO);
     w.open("identity").attr("category", "client").attr("type", "web").attr("name", "xmpp-tunnel").close();
     for f in &[ns::DISCO_INFO, ns::PING] {
+        w.open("feature").attr("var", f).close();
+    }
+    #[cfg(feature = "im")]
+    for f in crate::im::FEATURES {
         w.open("feature").attr("var", f).close();
     }
     w.finish()

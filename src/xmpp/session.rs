@@ -108,6 +108,7 @@ pub struct Session {
     resume: Option<Resume>,
     /// The server offered XEP-0198 after authentication.
     sm_offered: bool,
+    roster_ver: bool,
     out: Vec<SessionOut>,
 }
 
@@ -121,6 +122,7 @@ impl Session {
             mechanism: None,
             resume,
             sm_offered: false,
+            roster_ver: false,
             out: vec![SessionOut::OpenStream],
         }
     }
@@ -159,6 +161,11 @@ impl Session {
         self.sm_offered
     }
 
+    /// RFC 6121 §2.6: the server offers roster versioning.
+    pub fn roster_ver_offered(&self) -> bool {
+        self.roster_ver
+    }
+
     /// The SASL mechanism chosen, once authentication started.
     pub fn mechanism(&self) -> Option<Mechanism> {
         self.mechanism
@@ -188,6 +195,11 @@ impl Session {
                 }
                 if *restarted {
                     self.sm_offered = el.child("sm", NS_SM).is_some();
+                    // (Only IM reads it; the legacy page does not pay for it.)
+                    #[cfg(feature = "im")]
+                    {
+                        self.roster_ver = el.child("ver", ns::ROSTER_VER).is_some();
+                    }
                     match self.resume.take().filter(|_| self.sm_offered) {
                         Some(r) => {
                             self.out.push(SessionOut::Send(sm::resume_element(&r)));

@@ -69,6 +69,17 @@ impl Sm {
         *self = Sm::default();
     }
 
+    /// The server's count of our stanzas, while SM runs.
+    pub fn acked_count(&self) -> Option<u32> {
+        self.enabled.then_some(self.acked)
+    }
+
+    /// The number of the stanza sent last, while SM counts them (None:
+    /// nothing will acknowledge it).
+    pub fn sent_count(&self) -> Option<u32> {
+        self.enabling.then_some(self.outbound)
+    }
+
     pub fn max_resume_s(&self) -> Option<u32> {
         self.max_s
     }

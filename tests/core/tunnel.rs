@@ -207,7 +207,13 @@ pub fn result(id: &str) -> String {
 #[test]
 fn loaded_then_hello() {
     let mut h = Harness::new();
-    assert_eq!(h.take_parent(), ["4|loaded", r#"100|{"protocol":1,"extensions":["gap"]}"#]);
+    // The IM build (feature `im`) announces IM as well.
+    let hello = if cfg!(feature = "im") {
+        r#"100|{"protocol":1,"extensions":["gap","im"]}"#
+    } else {
+        r#"100|{"protocol":1,"extensions":["gap"]}"#
+    };
+    assert_eq!(h.take_parent(), ["4|loaded", hello]);
     let mut h = Harness::with_config("{}");
     let p = h.take_parent();
     assert_eq!(p.len(), 3);

@@ -1,0 +1,474 @@
+//! Instant messaging over the extension channel (types 110–156,
+//! docs/protocol.md): chat messages with receipts and chat states, carbons,
+//! archive queries, the buddy list, presence and buddy requests, blocking
+//! and group chat. Sans-IO like the rest of the core: the tunnel hands it
+//! parent requests, stanzas and session events, and drains `ImOut`.
+//!
+//! IM starts with the parent's first IM request; until then nothing here
+//! sends or relays anything, so a parent that never asks sees the tunnel it
+//! knew.
+
+mod events;
+mod incoming;
+mod muc;
+pub mod request;
+mod roster;
+mod stanzas;
+pub mod types;
+
+use crate::prelude::*;
+use crate::protocol::format_json;
+use crate::tunnel::Millis;
+use crate::xml::Element;
+use crate::xmpp::{jid, ns};
+use events::ErrorBody;
+use request::Body;
+use serde::Serialize;
+use types::*;
+
+/// What the tunnel must do for IM, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImOut {
+    /// A stanza for the current session.
+    Send(String),
+    /// A message whose fate the parent waits for: send it, then `track` it.
+    Message { stanza: String, req: String, message_id: String },
+    /// A message for the parent.
+    Parent(String),
+    /// A LOGGING line.
+    Log(String),
+}
+
+/// Parent requests: one every `RATE_MS` on average, up to `BURST` at once;
+/// beyond that they are refused `resource-constraint` (a runaway page
+/// cannot flood the server, nor get the account throttled or cut off).
+const RATE_MS: Millis = 100;
+const BURST: Millis = 50;
+
+/// Requests in flight at once.
+const MAX_PENDING: usize = 256;
+
+/// XEP-0030 features IM adds to the tunnel's disco#info.
+pub const FEATURES: [&str; 4] = [ns::RECEIPTS, ns::CHAT_STATES, ns::MUC, ns::CONFERENCE];
+
+enum What {
+    /// Answered `{"id"}` on success.
+    Plain,
+    RosterFetch,
+    Blocklist,
+    History(History),
+    Carbons,
+}
+
+struct History {
+    query_id: String,
+    /// Who sends the results: our account or the room asked.
+    from: String,
+    max: usize,
+    /// Each result, as the JSON of a MESSAGE event.
+    items: Vec<String>,
+}
+
+struct Pending {
+    iq: String,
+    ty: u16,
+    /// The parent's request id (none for our own requests).
+    req: Option<String>,
+    deadline: Millis,
+    what: What,
+}
+
+/// A sent message waiting for stream management's ack: number `n`.
+struct Tracked {
+    n: u32,
+    req: String,
+    message_id: String,
+}
+
+#[derive(Default)]
+pub struct Im {
+    active: bool,
+    /// A session is ready.
+    online: bool,
+    /// Our full JID in the current (or last) session.
+    own: String,
+    prefix: String,
+    seq: u32,
+    timeout_ms: Millis,
+    /// The rate limiter's theoretical arrival time (GCRA).
+    rate_at: Millis,
+    roster: roster::Roster,
+    /// The server offers roster versioning.
+    roster_ver: bool,
+    /// Our presence as the parent last set it.
+    presence: Option<String>,
+    rooms: Vec<muc::Room>,
+    pending: Vec<Pending>,
+    tracked: Vec<Tracked>,
+    out: Vec<ImOut>,
+}
+
+#[derive(Serialize)]
+struct Ok<'a> {
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+struct Failed<'a> {
+    id: &'a str,
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SendReply<'a> {
+    id: &'a str,
+    message_id: &'a str,
+    status: &'static str,
+    /// Stream management confirmed that the server has it.
+    acked: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorBody<'a>>,
+}
+
+impl Im {
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// Everything queued since the last call, oldest first.
+    pub fn take(&mut self) -> Vec<ImOut> {
+        std::mem::take(&mut self.out)
+    }
+
+    fn post(&mut self, ty: u16, payload: &impl Serialize) {
+        self.out.push(ImOut::Parent(format_json(ty, payload)));
+    }
+
+    fn send(&mut self, stanza: String) {
+        self.out.push(ImOut::Send(stanza));
+    }
+
+    fn log(&mut self, line: &str) {
+        self.out.push(ImOut::Log(line.to_string()));
+    }
+
+    fn ok(&mut self, ty: u16, id: &str) {
+        self.post(ty, &Ok { id });
+    }
+
+    fn fail(&mut self, ty: u16, id: &str, condition: &str, text: &str) {
+        self.post(ty, &Failed { id, error: ErrorBody { condition, text } });
+    }
+
+    /// A fresh stanza id: random per page, so other accounts cannot guess it.
+    fn new_id(&mut self) -> String {
+        self.seq = self.seq.wrapping_add(1);
+        [&self.prefix, "-im", &self.seq.to_string()].concat()
+    }
+
+    pub fn set_prefix(&mut self, prefix: &str) {
+        self.prefix = prefix.to_string();
+    }
+
+    /// Whether `j` is a buddy, a room we are in, or our own account.
+    fn known(&self, j: &str) -> bool {
+        jid::same_bare(j, &self.own) || self.roster.find(j).is_some() || self.room(j).is_some()
+    }
+
+    fn own_bare(&self) -> &str {
+        jid::bare(&self.own)
+    }
+
+    /// A stanza for our account: no `from`, or our bare JID.
+    fn is_from_account(&self, el: Element<'_>) -> bool {
+        el.attr("from").is_none_or(|f| f.eq_ignore_ascii_case(self.own_bare()))
+    }
+
+    /// An iq of ours; `req` is the parent's request it answers.
+    fn ask(&mut self, now: Millis, ty: u16, req: Option<&str>, what: What, stanza: impl FnOnce(&str) -> String) {
+        let iq = self.new_id();
+        let s = stanza(&iq);
+        self.send(s);
+        let deadline = now + self.timeout_ms;
+        self.pending.push(Pending { iq, ty, req: req.map(str::to_string), deadline, what });
+    }
+
+    /// A parent message of type `ty` from 100 up; false when it is not IM's.
+    pub fn request(&mut self, now: Millis, ty: u16, payload: &str) -> bool {
+        if !request::is_request(ty) {
+            return false;
+        }
+        let m = match crate::json::object(payload) {
+            Ok(m) => m,
+            Err(why) => {
+                self.log(&format!("ignored type {ty}: {why}"));
+                return true;
+            }
+        };
+        let Some(id) = request::id(&m) else {
+            self.log(&format!("ignored type {ty}: no usable \"id\" (a string of 1 to 64 characters)"));
+            return true;
+        };
+        if self.rate_at.max(now) + RATE_MS > now + RATE_MS * BURST {
+            self.fail(ty, id, "resource-constraint", "too many requests: at most 10 a second on average");
+            return true;
+        }
+        self.rate_at = self.rate_at.max(now) + RATE_MS;
+        let body = match request::body(ty, &m) {
+            Ok(b) => b,
+            Err(request::Bad(why)) => {
+                self.fail(ty, id, "bad-request", &why);
+                return true;
+            }
+        };
+        if !self.active {
+            self.active = true;
+            if self.online {
+                self.start_session(now);
+            }
+        }
+        if !self.online {
+            return self.offline_request(ty, id, body);
+        }
+        if self.pending.len() >= MAX_PENDING {
+            self.fail(ty, id, "resource-constraint", "too many requests waiting for the server");
+            return true;
+        }
+        self.online_request(now, ty, id, body);
+        true
+    }
+
+    /// Between sessions: presence is kept for the next one, the roster
+    /// answered from what we hold, the rest refused.
+    fn offline_request(&mut self, ty: u16, id: &str, body: Body) -> bool {
+        match body {
+            Body::Presence { show, status, priority } => {
+                self.presence = Some(stanzas::own_presence(show, status, priority));
+                self.ok(ty, id);
+            }
+            Body::Roster if self.roster.loaded => self.roster_reply(id),
+            _ => self.fail(ty, id, "not-connected", "not connected: try again when the status is connected"),
+        }
+        true
+    }
+
+    fn online_request(&mut self, now: Millis, ty: u16, id: &str, body: Body) {
+        match body {
+            Body::Send(s) => {
+                if s.groupchat && self.joined(s.to).is_none() {
+                    return self.fail(ty, id, "not-acceptable", "not in that room: join it first");
+                }
+                let message_id = s.message_id.map_or_else(|| self.new_id(), str::to_string);
+                let stanza = stanzas::send(&s, &message_id);
+                self.out.push(ImOut::Message { stanza, req: id.to_string(), message_id });
+            }
+            Body::ChatState { to, state, thread, groupchat } => {
+                if groupchat && self.joined(to).is_none() {
+                    return self.fail(ty, id, "not-acceptable", "not in that room: join it first");
+                }
+                let mid = self.new_id();
+                self.send(stanzas::chat_state(to, &mid, state, thread, groupchat));
+                self.ok(ty, id);
+            }
+            Body::History { with, room, max, before, after } => {
+                let query_id = self.new_id();
+                let from = room.unwrap_or(self.own_bare()).to_string();
+                let q = stanzas::MamQuery { to: room, with, max, before, after };
+                let what = What::History(History { query_id: query_id.clone(), from, max: max as usize, items: Vec::new() });
+                self.ask(now, ty, Some(id), what, |iq| stanzas::mam_query(iq, &query_id, &q));
+            }
+            Body::Roster if self.roster.loaded => self.roster_reply(id),
+            Body::Roster => self.fetch_roster(now, Some(id)),
+            Body::RosterSet { jid, name, groups } => {
+                self.ask(now, ty, Some(id), What::Plain, |iq| stanzas::roster_set(iq, jid, name, &groups, false))
+            }
+            Body::RosterRemove { jid } => {
+                self.ask(now, ty, Some(id), What::Plain, |iq| stanzas::roster_set(iq, jid, None, &[], true))
+            }
+            Body::Presence { show, status, priority } => {
+                let p = stanzas::own_presence(show, status, priority);
+                self.presence = Some(p.clone());
+                self.send(p);
+                self.ok(ty, id);
+            }
+            Body::Answer { jid, answer } => {
+                match answer {
+                    "accept" => {
+                        self.send(stanzas::subscription(jid, "subscribed", None));
+                        // A buddy both ways, unless we asked already or are
+                        // subscribed to them.
+                        let theirs = self.roster.find(jid).is_some_and(|i| i.ask.is_some() || matches!(i.subscription.as_str(), "to" | "both"));
+                        if !theirs {
+                            self.send(stanzas::subscription(jid, "subscribe", None));
+                        }
+                    }
+                    "decline" => self.send(stanzas::subscription(jid, "unsubscribed", None)),
+                    // Left pending: the server delivers it again at the next sign-in.
+                    _ => {}
+                }
+                self.ok(ty, id);
+            }
+            Body::Ask { jid, name, groups, status } => {
+                if name.is_some() || !groups.is_empty() {
+                    self.ask(now, ROSTER_SET, None, What::Plain, |iq| stanzas::roster_set(iq, jid, name, &groups, false));
+                }
+                self.send(stanzas::subscription(jid, "subscribe", status));
+                self.ok(ty, id);
+            }
+            Body::Block { jids } => self.ask(now, ty, Some(id), What::Plain, |iq| stanzas::blocking(iq, "block", &jids)),
+            Body::Unblock { jids } => self.ask(now, ty, Some(id), What::Plain, |iq| stanzas::blocking(iq, "unblock", &jids)),
+            Body::Blocklist => self.ask(now, ty, Some(id), What::Blocklist, |iq| stanzas::blocking(iq, "blocklist", &[])),
+            Body::Join { room, nick, password, history } => self.join(now, id, room, nick, password, history),
+            Body::Leave { room, status } => self.leave(now, id, room, status),
+            Body::Invite { room, jid, reason } | Body::Decline { room, jid, reason } => {
+                let what = if ty == INVITE { "invite" } else { "decline" };
+                let mid = self.new_id();
+                self.send(stanzas::invitation(room, &mid, what, jid, reason));
+                self.ok(ty, id);
+            }
+        }
+    }
+
+    fn roster_reply(&mut self, id: &str) {
+        #[derive(Serialize)]
+        struct Items<'a> {
+            id: &'a str,
+            items: &'a [roster::Item],
+        }
+        let m = format_json(ROSTER, &Items { id, items: &self.roster.items });
+        self.out.push(ImOut::Parent(m));
+    }
+
+    fn fetch_roster(&mut self, now: Millis, req: Option<&str>) {
+        // RFC 6121 §2.6.2: `ver` only where the server offers versioning.
+        let ver = self.roster_ver.then(|| self.roster.ver.clone().unwrap_or_default());
+        self.ask(now, ROSTER, req, What::RosterFetch, |iq| stanzas::roster_get(iq, ver.as_deref()));
+    }
+
+    /// A session is ready: `fresh` unless it was resumed (XEP-0198), which
+    /// keeps everything as it was.
+    pub fn session_ready(&mut self, now: Millis, own: &str, roster_ver: bool, timeout_ms: u32, fresh: bool) {
+        self.online = true;
+        self.own = own.to_string();
+        self.roster_ver = roster_ver;
+        self.timeout_ms = timeout_ms as Millis;
+        // (The tunnel calls `rejoin` once its initial presence is out.)
+        if fresh && self.active {
+            self.ask(now, 0, None, What::Carbons, stanzas::carbons_enable);
+            self.fetch_roster(now, None);
+        }
+    }
+
+    /// The presence to announce a new session with, if the parent set one.
+    pub fn initial_presence(&self) -> Option<&str> {
+        self.presence.as_deref().filter(|_| self.active)
+    }
+
+    /// What a new session needs before IM works: carbons, the roster
+    /// (versioned: only changes travel), and the rooms we were in.
+    fn start_session(&mut self, now: Millis) {
+        self.ask(now, 0, None, What::Carbons, stanzas::carbons_enable);
+        self.fetch_roster(now, None);
+        self.rejoin();
+    }
+
+    /// The connection is gone; it may still be resumed.
+    pub fn connection_lost(&mut self) {
+        self.online = false;
+    }
+
+    /// The session is gone for good: what waited for it fails, every
+    /// message not acknowledged is reported failed; rooms are rejoined by
+    /// the next session.
+    pub fn session_gone(&mut self) {
+        self.online = false;
+        for p in std::mem::take(&mut self.pending) {
+            if let Some(req) = p.req {
+                self.fail(p.ty, &req, "not-connected", "the connection was lost before the server answered");
+            }
+        }
+        for t in std::mem::take(&mut self.tracked) {
+            self.message_failed(&t.req, &t.message_id, "the connection was lost before the server acknowledged the message");
+        }
+        self.rooms_gone();
+    }
+
+    /// The parent signed out (DISCONNECT_REQ) or the tunnel stopped: IM
+    /// starts afresh with the next sign-in.
+    pub fn reset(&mut self) {
+        self.session_gone();
+        let prefix = std::mem::take(&mut self.prefix);
+        *self = Im { prefix, seq: self.seq, ..Im::default() };
+    }
+
+    fn message_failed(&mut self, req: &str, message_id: &str, text: &str) {
+        let r = SendReply { id: req, message_id, status: "failed", acked: false, error: Some(ErrorBody { condition: "not-connected", text }) };
+        self.post(SEND, &r);
+    }
+
+    /// A message went out as stream management's stanza number `n`, or
+    /// (None) on a stream without it.
+    pub fn track(&mut self, req: String, message_id: String, n: Option<u32>) {
+        match n {
+            Some(n) => self.tracked.push(Tracked { n, req, message_id }),
+            None => {
+                let r = SendReply { id: &req, message_id: &message_id, status: "sent", acked: false, error: None };
+                self.post(SEND, &r);
+            }
+        }
+    }
+
+    /// The server acknowledged our stanzas up to number `h`.
+    pub fn acked(&mut self, h: u32) {
+        let mut i = 0;
+        while i < self.tracked.len() {
+            if h.wrapping_sub(self.tracked[i].n) < 1 << 31 {
+                let t = self.tracked.remove(i);
+                let r = SendReply { id: &t.req, message_id: &t.message_id, status: "sent", acked: true, error: None };
+                self.post(SEND, &r);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    pub fn next_deadline(&self) -> Option<Millis> {
+        let t = self.pending.iter().fold(None, |t, p| earlier(t, Some(p.deadline)));
+        self.rooms.iter().fold(t, |t, r| earlier(t, r.deadline))
+    }
+
+    pub fn handle_timeout(&mut self, now: Millis) {
+        let mut i = 0;
+        while i < self.pending.len() {
+            if self.pending[i].deadline <= now {
+                let p = self.pending.remove(i);
+                match p.req {
+                    Some(req) => self.fail(p.ty, &req, "remote-server-timeout", "the server did not answer in time"),
+                    None => self.log("an IM request of the tunnel's own got no answer in time"),
+                }
+            } else {
+                i += 1;
+            }
+        }
+        self.rooms_timeout(now);
+    }
+
+    /// An iq result or error: true when it answers one of ours.
+    pub fn on_iq_reply(&mut self, el: Element<'_>) -> bool {
+        let Some(at) = el.attr("id").and_then(|id| self.pending.iter().position(|p| p.iq == id)) else {
+            return false;
+        };
+        // The reply must come from whom we asked (RFC 6120 §8.1.2.1).
+        let asked = match &self.pending[at].what {
+            What::History(h) => h.from.clone(),
+            _ => self.own_bare().to_string(),
+        };
+        if !el.attr("from").map_or(asked == self.own_bare(), |f| jid::same_bare(f, &asked) && jid::resource(f).is_none()) {
+            return false;
+        }
+        let p = self.pending.remove(at);
+        self.answered(p, el);
+        true
+    }
+}
