@@ -279,7 +279,14 @@ impl Im {
                 self.ask(now, ty, Some(id), what, |iq| stanzas::mam_query(iq, &query_id, &q));
             }
             Body::Roster if self.roster.loaded => self.roster_reply(id),
-            Body::Roster => self.fetch_roster(now, Some(id)),
+            Body::Roster => {
+                // A fetch of our own under way (IM's start) answers this too.
+                let ours = self.pending.iter_mut().find(|p| matches!(p.what, What::RosterFetch) && p.req.is_none());
+                match ours {
+                    Some(p) => p.req = Some(id.to_string()),
+                    None => self.fetch_roster(now, Some(id)),
+                }
+            }
             Body::RosterSet { jid, name, groups } => {
                 self.ask(now, ty, Some(id), What::Plain, |iq| stanzas::roster_set(iq, jid, name, &groups, false))
             }

@@ -4,6 +4,8 @@
 
 mod bosh;
 mod failover;
+#[cfg(feature = "im")]
+mod im;
 mod pubsub;
 mod reconnect;
 mod security;

@@ -12,7 +12,7 @@ const CFG: &str = r#"{"allowInsecurePlain":true,"reconnectJitter":false,"reconne
 
 impl Harness {
     /// SASL and restart, up to the features after authentication.
-    fn authenticate(&mut self) {
+    pub fn authenticate(&mut self) {
         self.opened();
         self.server(OPEN);
         self.server(FEATURES_PLAIN);
@@ -22,7 +22,7 @@ impl Harness {
     }
 
     /// A login on a server with stream management, resumable with id `R1`.
-    fn login_sm(&mut self) {
+    pub fn login_sm(&mut self) {
         self.send_all(&["3|desk", "1|agent1", "5|d.example", "2|secret", "6|pubsub.d.example"]);
         self.authenticate();
         self.server("<iq xmlns='jabber:client' type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
