@@ -13,10 +13,13 @@ bash scripts/build.sh
 # is 120 KB (150 KB for a plain-http page); these ratchets hold what the
 # page is now, and move down as it shrinks. (Raised from 119,048/140,715 by
 # the security review's fixes, issue 21, and cluster failover, issue 23.)
-node scripts/size.mjs --max 121579 --max-insecure 144646
+# The IM page (im.html, issue 24) is held at what it landed at.
+node scripts/size.mjs --max 121579 --max-insecure 144646 --max-im 143158
 
 echo "test: native unit and transcript tests of the core"
 cargo test --workspace --quiet
+echo "test: the same, built without instant messaging (the module legacy pages load)"
+cargo test --quiet --no-default-features --features hashes,unicode
 
 echo "test: the core as wasm32 (wasm-bindgen-test, in Node)"
 # (No --quiet: cargo passes it on, and the runner refuses it.)

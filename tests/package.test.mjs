@@ -36,7 +36,8 @@ test("the tarball holds the client, its types, the built tunnel and the license,
   const files = run("tar", ["-tzf", tarball], work).trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
   assert.deepEqual(files, [
     "LICENSE", "README.md", "package.json",
-    "tunnel/config.example.json", "tunnel/index.html", "tunnel/scram-worker.js", "tunnel/scram.wasm", "tunnel/tunnel_bg.wasm",
+    "tunnel/config.example.json", "tunnel/im.html", "tunnel/index.html", "tunnel/scram-worker.js", "tunnel/scram.wasm",
+    "tunnel/tunnel-im_bg.wasm", "tunnel/tunnel_bg.wasm",
     "www/client/tunnel-client.d.ts", "www/client/tunnel-client.js",
   ]);
   const pkg = JSON.parse(fs.readFileSync(path.join(gadget, "node_modules", "xmpp-tunnel", "package.json"), "utf8"));

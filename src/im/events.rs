@@ -167,13 +167,16 @@ pub struct Invitation<'a> {
     pub unknown: bool,
 }
 
-/// Type 143: the blocklist changed (an empty `unblocked` list: all).
+/// Type 143: the blocklist changed (an empty `unblocked` list: all), or
+/// (`full`) is all of `blocked`.
 #[derive(Serialize)]
 pub struct Blocklist<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unblocked: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub full: bool,
 }
 
 /// The JIDs of `<item jid/>` children.

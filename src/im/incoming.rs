@@ -54,7 +54,11 @@ impl Im {
                     jids: Vec<&'a str>,
                 }
                 let jids = el.child("blocklist", ns::BLOCKING).map(events::item_jids).unwrap_or_default();
-                self.post(BLOCKLIST, &List { id: req.unwrap_or(""), jids });
+                match req {
+                    Some(id) => self.post(BLOCKLIST, &List { id, jids }),
+                    // Our own fetch on a new session: the whole list, as an event.
+                    None => self.post(BLOCKLIST_CHANGED, &events::Blocklist { blocked: Some(jids), unblocked: None, full: true }),
+                }
             }
             What::History(h) => self.history_done(req.unwrap_or(""), h, el),
         }
@@ -87,9 +91,6 @@ impl Im {
     /// A message stanza that is not a pubsub notification. Returns nothing:
     /// whatever is not IM's is dropped here with a trace at most.
     pub fn on_message(&mut self, el: Element<'_>) {
-        if !self.active {
-            return;
-        }
         let from = el.attr("from").unwrap_or("");
         if el.attr("type") == Some("error") {
             let (condition, text) = events::server_error(el);
@@ -212,7 +213,7 @@ impl Im {
 
     /// A presence stanza (after the legacy PRESENCE relay).
     pub fn on_presence(&mut self, el: Element<'_>) {
-        let Some(from) = el.attr("from").filter(|_| self.active) else { return };
+        let Some(from) = el.attr("from") else { return };
         if self.room(from).is_some() {
             return self.occupant(from, el);
         }
@@ -240,7 +241,7 @@ impl Im {
     /// An iq get/set: roster and blocklist pushes (from our own account
     /// only, RFC 6121 §2.1.6) are answered here; None for anything else.
     pub fn on_iq_set(&mut self, el: Element<'_>) -> Option<String> {
-        if el.attr("type") != Some("set") || !self.active || !self.is_from_account(el) {
+        if el.attr("type") != Some("set") || !self.is_from_account(el) {
             return None;
         }
         if let Some(q) = el.child("query", ns::ROSTER) {
@@ -262,9 +263,9 @@ impl Im {
             if let Some(b) = el.child(name, ns::BLOCKING) {
                 let jids = events::item_jids(b);
                 let ev = if blocked {
-                    events::Blocklist { blocked: Some(jids), unblocked: None }
+                    events::Blocklist { blocked: Some(jids), unblocked: None, full: false }
                 } else {
-                    events::Blocklist { blocked: None, unblocked: Some(jids) }
+                    events::Blocklist { blocked: None, unblocked: Some(jids), full: false }
                 };
                 self.post(BLOCKLIST_CHANGED, &ev);
                 return Some(stanza::iq_result(el));

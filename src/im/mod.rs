@@ -4,9 +4,10 @@
 //! and group chat. Sans-IO like the rest of the core: the tunnel hands it
 //! parent requests, stanzas and session events, and drains `ImOut`.
 //!
-//! IM starts with the parent's first IM request; until then nothing here
-//! sends or relays anything, so a parent that never asks sees the tunnel it
-//! knew.
+//! Only the IM page's module (im.html) has it: a parent that loads that
+//! page wants IM, so it runs from the first sign-in on (a buddy request or
+//! an offline message delivered right after it is not lost). Legacy
+//! parents load index.html, whose module has none of this.
 
 mod events;
 mod incoming;
@@ -87,7 +88,6 @@ struct Tracked {
 
 #[derive(Default)]
 pub struct Im {
-    active: bool,
     /// A session is ready.
     online: bool,
     /// Our full JID in the current (or last) session.
@@ -105,8 +105,25 @@ pub struct Im {
     rooms: Vec<muc::Room>,
     pending: Vec<Pending>,
     tracked: Vec<Tracked>,
+    /// Messages the parent sent between two sessions.
+    queued: Vec<Queued>,
+    /// The parent asked for the blocklist: fetched again by new sessions.
+    blocklist_wanted: bool,
     out: Vec<ImOut>,
 }
+
+/// A message waiting for a session, until `deadline`.
+struct Queued {
+    deadline: Millis,
+    stanza: String,
+    req: String,
+    message_id: String,
+}
+
+/// How long a message waits for the connection to come back (a drop is
+/// usually over in a few seconds), and how many may wait.
+const QUEUE_MS: Millis = 30_000;
+const MAX_QUEUED: usize = 100;
 
 #[derive(Serialize)]
 struct Ok<'a> {
@@ -132,10 +149,6 @@ struct SendReply<'a> {
 }
 
 impl Im {
-    pub fn is_active(&self) -> bool {
-        self.active
-    }
-
     /// Everything queued since the last call, oldest first.
     pub fn take(&mut self) -> Vec<ImOut> {
         std::mem::take(&mut self.out)
@@ -222,14 +235,8 @@ impl Im {
                 return true;
             }
         };
-        if !self.active {
-            self.active = true;
-            if self.online {
-                self.start_session(now);
-            }
-        }
         if !self.online {
-            return self.offline_request(ty, id, body);
+            return self.offline_request(now, ty, id, body);
         }
         if self.pending.len() >= MAX_PENDING {
             self.fail(ty, id, "resource-constraint", "too many requests waiting for the server");
@@ -239,10 +246,16 @@ impl Im {
         true
     }
 
-    /// Between sessions: presence is kept for the next one, the roster
-    /// answered from what we hold, the rest refused.
-    fn offline_request(&mut self, ty: u16, id: &str, body: Body) -> bool {
+    /// Between sessions: a message waits for the next one (up to
+    /// `QUEUE_MS`), presence is kept for it, the roster answered from what
+    /// we hold, the rest refused.
+    fn offline_request(&mut self, now: Millis, ty: u16, id: &str, body: Body) -> bool {
         match body {
+            Body::Send(s) if self.queued.len() < MAX_QUEUED && !(s.groupchat && self.joined(s.to).is_none()) => {
+                let message_id = s.message_id.map_or_else(|| self.new_id(), str::to_string);
+                let stanza = stanzas::send(&s, &message_id);
+                self.queued.push(Queued { deadline: now + QUEUE_MS, stanza, req: id.to_string(), message_id });
+            }
             Body::Presence { show, status, priority } => {
                 self.presence = Some(stanzas::own_presence(show, status, priority));
                 self.ok(ty, id);
@@ -325,7 +338,10 @@ impl Im {
             }
             Body::Block { jids } => self.ask(now, ty, Some(id), What::Plain, |iq| stanzas::blocking(iq, "block", &jids)),
             Body::Unblock { jids } => self.ask(now, ty, Some(id), What::Plain, |iq| stanzas::blocking(iq, "unblock", &jids)),
-            Body::Blocklist => self.ask(now, ty, Some(id), What::Blocklist, |iq| stanzas::blocking(iq, "blocklist", &[])),
+            Body::Blocklist => {
+                self.blocklist_wanted = true;
+                self.ask(now, ty, Some(id), What::Blocklist, |iq| stanzas::blocking(iq, "blocklist", &[]))
+            }
             Body::Join { room, nick, password, history } => self.join(now, id, room, nick, password, history),
             Body::Leave { room, status } => self.leave(now, id, room, status),
             Body::Invite { room, jid, reason } | Body::Decline { room, jid, reason } => {
@@ -354,30 +370,43 @@ impl Im {
     }
 
     /// A session is ready: `fresh` unless it was resumed (XEP-0198), which
-    /// keeps everything as it was.
+    /// keeps everything as it was. A fresh one needs, before IM works:
+    /// carbons, the roster (versioned: only changes travel) and, once the
+    /// parent has asked for it, the blocklist (the server pushes changes
+    /// only to sessions that fetched it); the tunnel then sends the initial
+    /// presence and calls `after_presence`.
     pub fn session_ready(&mut self, now: Millis, own: &str, roster_ver: bool, timeout_ms: u32, fresh: bool) {
         self.online = true;
         self.own = own.to_string();
         self.roster_ver = roster_ver;
         self.timeout_ms = timeout_ms as Millis;
-        // (The tunnel calls `rejoin` once its initial presence is out.)
-        if fresh && self.active {
+        if fresh {
             self.ask(now, 0, None, What::Carbons, stanzas::carbons_enable);
             self.fetch_roster(now, None);
+            if self.blocklist_wanted {
+                self.ask(now, BLOCKLIST, None, What::Blocklist, |iq| stanzas::blocking(iq, "blocklist", &[]));
+            }
+        } else {
+            self.flush_queued();
         }
     }
 
     /// The presence to announce a new session with, if the parent set one.
     pub fn initial_presence(&self) -> Option<&str> {
-        self.presence.as_deref().filter(|_| self.active)
+        self.presence.as_deref()
     }
 
-    /// What a new session needs before IM works: carbons, the roster
-    /// (versioned: only changes travel), and the rooms we were in.
-    fn start_session(&mut self, now: Millis) {
-        self.ask(now, 0, None, What::Carbons, stanzas::carbons_enable);
-        self.fetch_roster(now, None);
+    /// A fresh session announced its presence: the rooms we were in, and
+    /// the messages that waited.
+    pub fn after_presence(&mut self) {
         self.rejoin();
+        self.flush_queued();
+    }
+
+    fn flush_queued(&mut self) {
+        for q in std::mem::take(&mut self.queued) {
+            self.out.push(ImOut::Message { stanza: q.stanza, req: q.req, message_id: q.message_id });
+        }
     }
 
     /// The connection is gone; it may still be resumed.
@@ -402,11 +431,15 @@ impl Im {
     }
 
     /// The parent signed out (DISCONNECT_REQ) or the tunnel stopped: IM
-    /// starts afresh with the next sign-in.
+    /// starts afresh with the next sign-in; waiting messages fail.
     pub fn reset(&mut self) {
         self.session_gone();
+        for q in std::mem::take(&mut self.queued) {
+            self.message_failed(&q.req, &q.message_id, "the tunnel signed out before the message could be sent");
+        }
         let prefix = std::mem::take(&mut self.prefix);
-        *self = Im { prefix, seq: self.seq, ..Im::default() };
+        let out = std::mem::take(&mut self.out);
+        *self = Im { prefix, seq: self.seq, out, ..Im::default() };
     }
 
     fn message_failed(&mut self, req: &str, message_id: &str, text: &str) {
@@ -442,6 +475,7 @@ impl Im {
 
     pub fn next_deadline(&self) -> Option<Millis> {
         let t = self.pending.iter().fold(None, |t, p| earlier(t, Some(p.deadline)));
+        let t = self.queued.iter().fold(t, |t, q| earlier(t, Some(q.deadline)));
         self.rooms.iter().fold(t, |t, r| earlier(t, r.deadline))
     }
 
@@ -454,6 +488,15 @@ impl Im {
                     Some(req) => self.fail(p.ty, &req, "remote-server-timeout", "the server did not answer in time"),
                     None => self.log("an IM request of the tunnel's own got no answer in time"),
                 }
+            } else {
+                i += 1;
+            }
+        }
+        let mut i = 0;
+        while i < self.queued.len() {
+            if self.queued[i].deadline <= now {
+                let q = self.queued.remove(i);
+                self.message_failed(&q.req, &q.message_id, "not connected: the tunnel could not send the message in time");
             } else {
                 i += 1;
             }

@@ -189,6 +189,13 @@ impl Im {
                 }
             }
             (false, _) => {
+                if codes.contains(&201) && matches!(r.state, State::Joining | State::Rejoining) {
+                    // We created it: open it (an instant room).
+                    let room = r.jid.clone();
+                    let id = self.new_id();
+                    self.send(stanzas::instant_room(&id, &room));
+                }
+                let r = &mut self.rooms[i];
                 if matches!(r.state, State::Joining | State::Rejoining) {
                     r.state = State::Joined;
                     r.nick = nick.to_string();

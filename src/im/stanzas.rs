@@ -183,6 +183,15 @@ pub fn join(room: &str, nick: &str, password: Option<&str>, history: Option<u32>
     w.finish()
 }
 
+/// XEP-0045 §10.1.2: accept the default configuration of a room we just
+/// created (servers keep a new room locked until its owner does).
+pub fn instant_room(id: &str, room: &str) -> String {
+    let mut w = stanza::iq("set", id, Some(room));
+    w.open("query").attr("xmlns", ns::MUC_OWNER);
+    w.open("x").attr("xmlns", ns::DATA).attr("type", "submit");
+    w.finish()
+}
+
 /// XEP-0045 §7.14.
 pub fn leave(room: &str, nick: &str, status: Option<&str>) -> String {
     let mut w = Writer::new();

@@ -53,7 +53,7 @@ impl Tunnel {
 
     /// After the initial presence of a new session: the rooms we were in.
     pub(super) fn im_rejoin(&mut self) {
-        self.im.rejoin();
+        self.im.after_presence();
         self.drain_im();
     }
 

@@ -42,4 +42,5 @@ pub const BLOCKING: &str = "urn:xmpp:blocking";
 /// XEP-0045 multi-user chat, and XEP-0249 direct invitations.
 pub const MUC: &str = "http://jabber.org/protocol/muc";
 pub const MUC_USER: &str = "http://jabber.org/protocol/muc#user";
+pub const MUC_OWNER: &str = "http://jabber.org/protocol/muc#owner";
 pub const CONFERENCE: &str = "jabber:x:conference";

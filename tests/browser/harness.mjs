@@ -69,7 +69,15 @@ export async function startStack({ kind = "prosody", tunnelConfig = {}, users = 
   const pages = await startStaticServer({ root: repoRoot, host: "127.0.0.1" });
   const tunnelDir = prepareTunnelDir({ allowedOrigins: [pages.origin], ...tunnelConfig }, tunnelFiles);
   const start = kind === "ejabberd" ? startEjabberd : startProsody;
-  const server = await start({ tunnelDir, users, admins: ["publisher"] });
+  let server;
+  try {
+    server = await start({ tunnelDir, users, admins: ["publisher"] });
+  } catch (e) {
+    // Nothing may stay open: the test file's process must end (and report).
+    await pages.stop();
+    fs.rmSync(tunnelDir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     pages,
     server,

@@ -21,19 +21,17 @@ fn id_of(stanza: &str) -> String {
 }
 
 impl Harness {
-    /// Connected with IM started (ROSTER request `r0`), the roster holding
-    /// `items` and carbons enabled; outputs cleared.
+    /// Signed in, the roster holding `items` and carbons enabled; outputs
+    /// cleared.
     fn im(items: &str) -> Harness {
         let mut h = Harness::with_config(CFG);
         h.login("desk");
-        h.take_parent();
-        h.take_sent();
         h.im_start(items);
         h
     }
 
+    /// The server's answers to what a sign-in asks for IM.
     fn im_start(&mut self, items: &str) {
-        self.parent(r#"120|{"id":"r0"}"#);
         let sent = self.take_sent();
         let carbons = id_of(sent_with(&sent, "urn:xmpp:carbons:2"));
         let roster = id_of(sent_with(&sent, "jabber:iq:roster"));
@@ -47,22 +45,18 @@ impl Harness {
 const BOB: &str = "<item jid='bob@d.example' name='Bob' subscription='both'><group>Team</group></item>";
 
 #[test]
-fn nothing_changes_for_a_parent_that_never_asks() {
-    let mut h = Harness::connected();
-    h.server("<message xmlns='jabber:client' from='bob@d.example/x' type='chat' id='m1'><body>hi</body><request xmlns='urn:xmpp:receipts'/></message>");
-    h.server("<presence xmlns='jabber:client' from='bob@d.example/x'><show>away</show></presence>");
-    assert_eq!(h.take_parent(), ["9|<presence><from>bob@d.example/x</from><type/><show>away</show></presence>"]);
-    assert!(h.take_sent().is_empty(), "no receipt, no roster, no carbons");
-}
-
-#[test]
-fn the_first_request_fetches_the_roster_and_enables_carbons() {
-    let mut h = Harness::connected();
-    h.parent(r#"120|{"id":"r0"}"#);
+fn a_sign_in_fetches_the_roster_and_enables_carbons_before_the_presence() {
+    let mut h = Harness::with_config(CFG);
+    h.login("desk");
     let sent = h.take_sent();
-    assert!(sent[0].contains("<enable xmlns=\"urn:xmpp:carbons:2\"/>"), "{sent:?}");
-    assert!(sent[1].contains("<query xmlns=\"jabber:iq:roster\"/>"), "no ver: the server offers no versioning: {sent:?}");
-    let id = id_of(&sent[1]);
+    let at = |needle: &str| sent.iter().position(|s| s.contains(needle)).unwrap_or_else(|| panic!("{needle}: {sent:?}"));
+    assert!(at("<enable xmlns=\"urn:xmpp:carbons:2\"/>") < at("<presence"));
+    assert!(at("<query xmlns=\"jabber:iq:roster\"/>") < at("<presence"), "no ver: the server offers no versioning: {sent:?}");
+    let id = id_of(&sent[at("jabber:iq:roster")]);
+    // The roster is being fetched: a request waits for it.
+    h.parent(r#"120|{"id":"r0"}"#);
+    h.take_parent();
+    assert!(h.take_sent().is_empty(), "one fetch for both");
     h.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='v1'>{BOB}</query></iq>"));
     let item = r#"{"jid":"bob@d.example","name":"Bob","subscription":"both","groups":["Team"]}"#;
     assert_eq!(h.take_parent(), [format!(r#"123|{{"items":[{item}],"full":true}}"#), format!(r#"120|{{"id":"r0","items":[{item}]}}"#)]);
@@ -76,9 +70,8 @@ fn the_first_request_fetches_the_roster_and_enables_carbons() {
 fn a_message_is_reported_sent_when_stream_management_acknowledges_it() {
     let mut h = Harness::with_config(CFG);
     h.login_sm();
-    h.server(&format!("<a xmlns='{SM}' h='1'/>")); // the initial presence
     h.im_start("");
-    h.server(&format!("<a xmlns='{SM}' h='3'/>")); // carbons and roster
+    h.server(&format!("<a xmlns='{SM}' h='3'/>")); // carbons, roster, presence
     h.parent(r#"110|{"id":"s1","to":"bob@d.example","body":"<b>hi</b> & bye","thread":"t1"}"#);
     let sent = h.take_sent();
     let msg = sent_with(&sent, "<message");
@@ -405,16 +398,26 @@ fn requests_are_rate_limited() {
 }
 
 #[test]
-fn while_disconnected_requests_fail_but_presence_is_kept() {
+fn while_disconnected_messages_wait_presence_is_kept_and_the_rest_fails() {
     let mut h = Harness::new();
     h.take_parent();
-    h.parent(r#"110|{"id":"s1","to":"bob@d.example","body":"x"}"#);
-    assert_eq!(h.take_parent(), [r#"110|{"id":"s1","error":{"condition":"not-connected","text":"not connected: try again when the status is connected"}}"#]);
+    h.parent(r#"110|{"id":"s1","to":"bob@d.example","body":"x","messageId":"m1"}"#);
+    h.parent(r#"111|{"id":"c1","to":"bob@d.example","state":"composing"}"#);
+    assert_eq!(h.take_parent(), [r#"111|{"id":"c1","error":{"condition":"not-connected","text":"not connected: try again when the status is connected"}}"#]);
     h.parent(r#"130|{"id":"p1","show":"dnd"}"#);
     assert_eq!(h.take_parent(), [r#"130|{"id":"p1"}"#]);
     h.login("desk");
     let sent = h.take_sent();
-    assert!(has(&sent, "<presence xmlns=\"jabber:client\"><show>dnd</show></presence>"), "{sent:?}");
+    let presence = sent.iter().position(|s| s == "<presence xmlns=\"jabber:client\"><show>dnd</show></presence>").expect("the presence set");
+    let message = sent.iter().position(|s| s.contains("<body>x</body>")).expect("the message that waited");
+    assert!(presence < message, "{sent:?}");
     assert!(!has(&sent, "<presence xmlns=\"jabber:client\"/>"));
+    assert!(has(&h.take_parent(), r#"110|{"id":"s1","messageId":"m1","status":"sent","acked":false}"#));
+    // A message that waits longer than 30 s fails.
+    h.lose_connection();
+    h.parent(r#"110|{"id":"s2","to":"bob@d.example","body":"y","messageId":"m2"}"#);
+    h.advance(30_000);
+    let p = h.take_parent();
+    assert!(has(&p, r#"110|{"id":"s2","messageId":"m2","status":"failed","acked":false,"error":{"condition":"not-connected","text":"not connected: the tunnel could not send the message in time"}}"#), "{p:?}");
     let _ = OPEN;
 }

@@ -60,6 +60,9 @@ fn enabled_after_binding_and_acks_both_ways() {
     assert_eq!(events(&h.take_parent()), ["0", "1", "2"]);
 }
 
+// The exact traffic of the legacy page's module (the IM module adds its own:
+// tests/core/im.rs); run by the test command's build without `im`.
+#[cfg(not(feature = "im"))]
 #[test]
 fn a_drop_is_resumed_without_loss_duplicates_or_resubscription() {
     let mut h = Harness::with_config(CFG);

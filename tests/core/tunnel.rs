@@ -204,6 +204,20 @@ pub fn result(id: &str) -> String {
     format!("<iq xmlns=\"jabber:client\" type=\"result\" id=\"{id}\" from=\"pubsub.d.example\"/>")
 }
 
+/// The module legacy parents load (index.html) has no IM: a chat message
+/// and a presence are what they were (the presence as type 9 only).
+#[cfg(not(feature = "im"))]
+#[test]
+fn without_im_a_chat_is_dropped_and_presence_is_type_9_only() {
+    let mut h = Harness::connected();
+    h.server("<message xmlns='jabber:client' from='bob@d.example/x' type='chat' id='m1'><body>hi</body><request xmlns='urn:xmpp:receipts'/></message>");
+    h.server("<presence xmlns='jabber:client' from='bob@d.example/x'><show>away</show></presence>");
+    assert_eq!(h.take_parent(), ["9|<presence><from>bob@d.example/x</from><type/><show>away</show></presence>"]);
+    assert!(h.take_sent().is_empty(), "no receipt, no roster, no carbons");
+    h.parent(r#"110|{"id":"1","to":"bob@d.example","body":"x"}"#);
+    assert_eq!(h.take_parent(), ["13|ignored extension message of unsupported type 110"]);
+}
+
 #[test]
 fn loaded_then_hello() {
     let mut h = Harness::new();
@@ -237,6 +251,9 @@ fn the_id_is_lower_cased_in_all_of_unicode() {
     }
 }
 
+// The exact traffic of the legacy page's module (the IM module adds its own:
+// tests/core/im.rs); run by the test command's build without `im`.
+#[cfg(not(feature = "im"))]
 #[test]
 fn finesse_10_handshake_reaches_connected() {
     let mut h = Harness::new();

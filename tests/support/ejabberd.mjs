@@ -47,9 +47,22 @@ access_rules:
 modules:
   mod_disco: {}
   mod_ping: {}
-  mod_roster: {}
+  mod_roster:
+    versioning: true
   mod_stream_mgmt: {}
   mod_bosh: {}
+  # Instant messaging through im.html (mod_blocking rests on mod_privacy).
+  mod_carboncopy: {}
+  mod_privacy: {}
+  mod_blocking: {}
+  mod_offline: {}
+  mod_mam:
+    default: always
+  mod_muc:
+    host: conference.localhost
+    access_create: all
+    default_room_options:
+      mam: true
   mod_http_fileserver:
     docroot: ${yamlStr(tunnelDir)}
     directory_indices: [index.html]

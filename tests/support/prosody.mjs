@@ -45,7 +45,11 @@ s2s_ports = {}
 component_ports = {}
 c2s_direct_tls_ports = {}
 legacy_ssl_ports = {}
-modules_enabled = { "roster", "saslauth", "disco", "ping", "smacks", "websocket", "bosh", "http_files", "register" }
+-- (carbons, blocklist, mam, offline: instant messaging through im.html)
+modules_enabled = { "roster", "saslauth", "disco", "ping", "smacks", "websocket", "bosh", "http_files", "register",
+  "carbons", "blocklist", "mam", "offline" }
+archive_expires_after = "1d"
+default_archive_policy = true
 modules_disabled = { "s2s" }
 authentication = "internal_hashed"
 allow_registration = false
@@ -65,6 +69,10 @@ VirtualHost "localhost"
 -- Admins are owners here (may create nodes); subscriptions name full JIDs,
 -- so events go straight to the subscribing session.
 Component "pubsub.localhost" "pubsub"
+
+-- Group chat, with the rooms' own archives.
+Component "conference.localhost" "muc"
+modules_enabled = { "muc_mam" }
 `;
 }
 

@@ -7,6 +7,19 @@ const T = {
   PUBSUBDOMAIN: 6, SUBSCRIBE: 7, UNSUBSCRIBE: 8, PRESENCE: 9, DISCONNECT_REQ: 11,
   CONNECTION_TYPE: 12, LOGGING: 13, SUBSCRIPTIONS_REQ: 14, DISCONNECT_PROPERTIES: 15,
   CONTAINER_CONFIG: 16, HELLO: 100, GAP: 101,
+  // Instant messaging (the tunnel's im.html): requests answered on their own
+  // type with the request's id, and events.
+  SEND: 110, CHAT_STATE: 111, MESSAGE: 112, RECEIPT: 113, HISTORY: 114,
+  ROSTER: 120, ROSTER_SET: 121, ROSTER_REMOVE: 122, ROSTER_CHANGED: 123,
+  PRESENCE_SET: 130, BUDDY_PRESENCE: 131, BUDDY_REQUEST: 132, ANSWER_BUDDY: 133, ASK_BUDDY: 134, SUBSCRIPTION: 135,
+  BLOCK: 140, UNBLOCK: 141, BLOCKLIST: 142, BLOCKLIST_CHANGED: 143,
+  JOIN: 150, LEAVE: 151, OCCUPANT: 152, INVITE: 153, INVITATION: 154, DECLINE: 155, DECLINED: 156,
+};
+// IM events (type → listener kind).
+const IM_EVENTS = {
+  [T.MESSAGE]: "chat", [T.RECEIPT]: "receipt", [T.ROSTER_CHANGED]: "roster", [T.BUDDY_PRESENCE]: "buddy",
+  [T.BUDDY_REQUEST]: "buddyRequest", [T.SUBSCRIPTION]: "subscription", [T.BLOCKLIST_CHANGED]: "blocklist",
+  [T.OCCUPANT]: "occupant", [T.INVITATION]: "invitation", [T.DECLINED]: "declined",
 };
 export const MessageType = Object.freeze({ ...T });
 
@@ -20,7 +33,13 @@ export class TunnelError extends Error {
   }
 }
 
-const emptyListeners = () => ({ event: [], status: [], gap: [], presence: [], log: [], message: [] });
+const emptyListeners = () => ({
+  event: [], status: [], gap: [], presence: [], log: [], message: [],
+  ...Object.fromEntries(Object.values(IM_EVENTS).map((k) => [k, []])),
+});
+// Drops the keys whose value is undefined (JSON.stringify does too; this
+// keeps the requests readable in traces).
+const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 const errorOf = (xml) => {
   const type = /<ErrorType>([^<]*)<\/ErrorType>/.exec(xml);
@@ -51,6 +70,8 @@ export class TunnelClient {
     this._pending = new Map(); // "type|node" -> [{resolve, reject, timer}]
     this._late = new Map(); // "type|node" -> replies still owed to timed-out requests
     this._subscribed = new Set();
+    this._imPending = new Map(); // request id -> {resolve, reject, timer}
+    this._imSeq = 0;
     this._credentials = null;
     this._onMessage = (e) => this._receive(e);
     window.addEventListener("message", this._onMessage);
@@ -112,6 +133,110 @@ export class TunnelClient {
     return this._request(T.SUBSCRIPTIONS_REQ, "");
   }
 
+  // ---- Instant messaging (load the tunnel's im.html; `extensions` lists "im").
+
+  /**
+   * Sends a chat (or, `type: "groupchat"`, room) message. Resolves with
+   * `{messageId, status: "sent", acked}` once the server has it (`acked`:
+   * stream management confirmed it); rejects with a TunnelError whose
+   * `detail.messageId` names the message when it could not be delivered.
+   */
+  sendMessage(to, body, { thread, type, state, receipt, messageId, subject } = {}) {
+    return this._im(T.SEND, { to, body, thread, type, state, receipt, messageId, subject });
+  }
+
+  /** XEP-0085: "active", "composing", "paused", "inactive" or "gone". */
+  sendChatState(to, state, { thread, type } = {}) {
+    return this._im(T.CHAT_STATE, { to, state, thread, type });
+  }
+
+  /** XEP-0313: `{messages, complete, first, last}`; the newest page unless `before`/`after`. */
+  history({ with: withJid, room, max, before, after } = {}) {
+    return this._im(T.HISTORY, { with: withJid, room, max, before, after });
+  }
+
+  /** The buddy list: `[{jid, name, subscription, ask, groups}]`. */
+  roster() {
+    return this._im(T.ROSTER, {}).then((r) => r.items);
+  }
+
+  /** Adds a buddy or changes its name and groups (no presence request). */
+  setBuddy(jid, { name, groups } = {}) {
+    return this._im(T.ROSTER_SET, { jid, name, groups });
+  }
+
+  removeBuddy(jid) {
+    return this._im(T.ROSTER_REMOVE, { jid });
+  }
+
+  /** "available", "away", "xa", "dnd", "chat" or "offline", with a status text. */
+  setPresence(show, { status, priority } = {}) {
+    return this._im(T.PRESENCE_SET, { show, status, priority });
+  }
+
+  /** Asks `jid` to be a buddy (their answer comes as a "subscription" event). */
+  askBuddy(jid, { name, groups, status } = {}) {
+    return this._im(T.ASK_BUDDY, { jid, name, groups, status });
+  }
+
+  /** Answers a "buddyRequest": "accept", "decline" or "defer" (asked again at the next sign-in). */
+  answerBuddy(jid, answer) {
+    return this._im(T.ANSWER_BUDDY, { jid, answer });
+  }
+
+  block(jids) {
+    return this._im(T.BLOCK, { jids });
+  }
+
+  /** Without JIDs: unblocks everyone. */
+  unblock(jids = []) {
+    return this._im(T.UNBLOCK, { jids });
+  }
+
+  blocklist() {
+    return this._im(T.BLOCKLIST, {}).then((r) => r.jids);
+  }
+
+  /** Resolves with `{room, nick}` once in; occupants come as "occupant" events. */
+  joinRoom(room, nick, { password, history } = {}) {
+    return this._im(T.JOIN, { room, nick, password, history });
+  }
+
+  leaveRoom(room, { status } = {}) {
+    return this._im(T.LEAVE, { room, status });
+  }
+
+  invite(room, jid, { reason } = {}) {
+    return this._im(T.INVITE, { room, jid, reason });
+  }
+
+  declineInvitation(room, jid, { reason } = {}) {
+    return this._im(T.DECLINE, { room, jid, reason });
+  }
+
+  _im(type, body) {
+    return this.ready().then(() => new Promise((resolve, reject) => {
+      const id = `c${++this._imSeq}`;
+      const timer = setTimeout(() => {
+        // A late reply finds no waiter and is dropped (ids are never reused).
+        this._imPending.delete(id);
+        reject(new TunnelError("the tunnel did not answer in time", "timeout"));
+      }, this.timeoutMs);
+      this._imPending.set(id, { resolve, reject, timer });
+      this._send(type, JSON.stringify(defined({ id, ...body })));
+    }));
+  }
+
+  _imReply(msg) {
+    const w = this._imPending.get(msg.id);
+    if (!w) return;
+    this._imPending.delete(msg.id);
+    clearTimeout(w.timer);
+    const { id: _, ...result } = msg;
+    if (msg.error) w.reject(new TunnelError(msg.error.text || msg.error.condition, msg.error.condition, result));
+    else w.resolve(result);
+  }
+
   /** DISCONNECT_REQ: resolves at `disconnected`. */
   async disconnect() {
     await this.ready();
@@ -123,7 +248,11 @@ export class TunnelClient {
   /**
    * Listens for "event" ({node, payload}), "status" (string), "gap"
    * ({reason}: events may have been missed; refresh what you show),
-   * "presence" (string), "log" (string) or "message" (every raw message).
+   * "presence" (string), "log" (string) or "message" (every raw message);
+   * with IM: "chat" (a message, a chat state, a carbon or an error),
+   * "receipt", "roster" ({items, full}), "buddy" (a buddy's presence),
+   * "buddyRequest", "subscription", "blocklist", "occupant", "invitation",
+   * "declined" (docs/protocol.md has each payload).
    * Returns a function that removes the listener.
    */
   on(kind, fn) {
@@ -137,6 +266,7 @@ export class TunnelClient {
   destroy() {
     window.removeEventListener("message", this._onMessage);
     clearTimeout(this._loadTimer);
+    clearTimeout(this._helloTimer);
     this._rejectLoaded(new TunnelError("client destroyed", "destroyed"));
     for (const [, waiters] of this._pending) {
       for (const w of waiters) {
@@ -145,6 +275,11 @@ export class TunnelClient {
       }
     }
     this._pending.clear();
+    for (const [, w] of this._imPending) {
+      clearTimeout(w.timer);
+      w.reject(new TunnelError("client destroyed", "destroyed"));
+    }
+    this._imPending.clear();
     this._emit("status", "destroyed");
     this._listeners = emptyListeners();
     this.iframe.remove();
@@ -233,7 +368,9 @@ export class TunnelClient {
         this.status = payload;
         if (payload === "loaded") {
           clearTimeout(this._loadTimer);
-          this._resolveLoaded();
+          // Ready at HELLO, which comes next (so that `extensions` is set),
+          // or shortly after: a legacy tunnel sends none.
+          this._helloTimer = setTimeout(() => this._resolveLoaded(), 200);
         }
         return this._emit("status", payload);
       case T.RESOURCEID: this.resource = payload; return;
@@ -248,14 +385,26 @@ export class TunnelClient {
       }
       case T.HELLO:
         try { this.extensions = JSON.parse(payload); } catch { this.extensions = null; }
-        return;
+        clearTimeout(this._helloTimer);
+        return this._resolveLoaded();
       case T.GAP: {
         let reason = "";
         try { reason = String(JSON.parse(payload).reason ?? ""); } catch {}
         return this._emit("gap", { reason });
       }
-      default: return;
+      default: return this._imMessage(type, payload);
     }
+  }
+
+  // An IM reply (it has the id of our request) or event.
+  _imMessage(type, payload) {
+    if (type < 110) return;
+    let msg;
+    try { msg = JSON.parse(payload); } catch { return; }
+    if (msg === null || typeof msg !== "object") return;
+    if (typeof msg.id === "string") return this._imReply(msg);
+    const kind = IM_EVENTS[type];
+    if (kind) this._emit(kind, msg);
   }
 
   // `node` or `node|<ApiErrors>…</ApiErrors>`; the error part never holds a

@@ -1,12 +1,16 @@
 // The tunnel page's bootstrap: everything else is Rust (src/web/), reached
 // through wasm-bindgen's generated glue, which the build bundles with this
-// file and puts inline in index.html. Its first lines request config.json
-// and the module at once, in parallel; config.json never comes from the
-// HTTP cache (an edited allow-list applies at the next load).
-import initTunnel, { start } from "../../build/pkg/tunnel.js";
+// file and puts inline in index.html and im.html. Its first lines request
+// config.json and the module at once, in parallel; config.json never comes
+// from the HTTP cache (an edited allow-list applies at the next load). The
+// module is tunnel_bg.wasm (index.html) or, with instant messaging,
+// tunnel-im_bg.wasm (im.html): the build bundles this file once for each,
+// with that module's glue ("tunnel-glue") and name (TUNNEL_MODULE).
+import initTunnel, { start } from "tunnel-glue";
 
 const config = fetch("config.json", { cache: "no-store" }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
-const tunnel = initTunnel({ module_or_path: fetch("tunnel_bg.wasm") });
+// eslint-disable-next-line no-undef
+const tunnel = initTunnel({ module_or_path: fetch(TUNNEL_MODULE) });
 // The stream a first login most likely uses, opened now so that its round
 // trips overlap the module's download: the default endpoint (/ws/ on this
 // origin) and this host as the XMPP domain (a host name of letters, digits,
