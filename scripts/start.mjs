@@ -37,6 +37,7 @@ if (exitCode !== null) {
 } else {
   const s = demo.server;
   console.log(`Demo agent desktop: ${demo.deskUrl}`);
+  console.log(`Online board:       ${demo.boardUrl}   (helpdesk tickets and status changes: ${demo.db.file})`);
   console.log(`Tunnel:             ${demo.tunnelUrl} (through a proxy the desk's buttons cut)`);
   console.log(`XMPP (WebSocket):   ${s.wsUrl}   agents ${AGENTS.map((a) => `${a.id}/${a.password}`).join(", ")}`);
   console.log(`Prosody log:        ${s.logFile}`);

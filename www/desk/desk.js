@@ -2,18 +2,21 @@
 // parent-side client, and shows status, presence and live Finesse updates;
 // what it shows follows the "what your UI should do for each status" table
 // of the README (stale while reconnecting, cleared on sign-out and
-// conflict, the gap notice), and errors appear on the page.
+// conflict, the gap notice), and errors appear on the page. It loads the
+// tunnel's IM page, so it also chats, keeps buddies, sits in the team room
+// and takes helpdesk tickets (im.js).
 import { TunnelClient } from "../client/tunnel-client.js";
+import { startIm } from "./im.js";
 
 const $ = (id) => document.getElementById(id);
 const demo = await (await fetch("demo.json", { cache: "no-store" })).json();
-$("tunnel-url").textContent = demo.tunnelUrl;
+$("tunnel-url").textContent = demo.imTunnelUrl;
 for (const a of demo.agents) $("agent").append(new Option(a.id, a.id));
 const passwordFor = (id) => demo.agents.find((a) => a.id === id)?.password ?? "";
 $("password").value = passwordFor($("agent").value);
 $("agent").onchange = () => ($("password").value = passwordFor($("agent").value));
 
-const tunnel = new TunnelClient({ tunnelUrl: demo.tunnelUrl });
+const tunnel = new TunnelClient({ tunnelUrl: demo.imTunnelUrl });
 let events = 0;
 let agentId = "";
 
@@ -23,6 +26,7 @@ function show(id, text) {
   $(id).hidden = !text;
 }
 const fail = (what) => (err) => show("error", `${what}: ${err.message}`);
+const im = startIm(tunnel, demo, fail);
 
 /** What the desk knows of the agent, forgotten (sign-out, conflict). */
 function clearAgent() {
@@ -30,6 +34,7 @@ function clearAgent() {
   $("dialog").textContent = "none";
   $("presence").replaceChildren();
   renderNodes([]);
+  im.clear();
 }
 
 tunnel.on("status", (s) => {
@@ -129,6 +134,7 @@ $("login-form").onsubmit = async (e) => {
     // (Subscribing while reconnecting is fine: the tunnel queues it.)
     await Promise.all(demo.nodes.map((n) => tunnel.subscribe(n)));
     refresh();
+    await im.signedIn(`${agentId}@${demo.domain}`);
   } catch (err) {
     fail("sign-in failed")(err);
   }
