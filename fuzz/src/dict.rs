@@ -58,12 +58,20 @@ pub const JSON: &[&str] = &[
     "\"xmppFailoverDetectionPingInterval\"", "\"xmppFailoverRequestMaxRetry\"", "\"enableConsoleTraceLogging\"",
     "\"https://a.example\"", "\"http://127.0.0.1:8000\"", "\"HTTPS://X.EXAMPLE:443/\"", "\"/ws/\"",
     "\"/http-bind/\"", "\"wss://b.example/ws\"", "\"BOSH\"", "\"websocket\"", "\"null\"", "\"true\"", "\"5000\"",
+    // IM requests (types 110-155).
+    "\"id\"", "\"to\"", "\"body\"", "\"type\"", "\"groupchat\"", "\"chat\"", "\"thread\"", "\"subject\"",
+    "\"state\"", "\"composing\"", "\"receipt\"", "\"messageId\"", "\"with\"", "\"room\"", "\"max\"",
+    "\"before\"", "\"after\"", "\"jid\"", "\"name\"", "\"groups\"", "\"show\"", "\"status\"", "\"priority\"",
+    "\"answer\"", "\"accept\"", "\"decline\"", "\"defer\"", "\"jids\"", "\"nick\"", "\"password\"",
+    "\"history\"", "\"reason\"", "\"bob@d.example\"", "\"team@conference.d.example\"", "\"a@b/c\"",
 ];
 
 /// The parent protocol: types and separators.
 pub const PARENT: &[&str] = &[
     "|", "||", "0|", "1|", "2|", "3|", "4|", "5|", "6|", "7|", "8|", "9|", "10|", "11|", "12|", "13|", "14|",
     "15|", "16|", "17|", "99|", "100|", "101|", "65535|", "65536|", "007|", "/finesse/api/User/1001001",
+    "110|", "111|", "114|", "120|", "121|", "122|", "130|", "133|", "134|", "140|", "141|", "142|", "150|", "151|",
+    "153|", "155|",
     "<connInfo>", "</connInfo>", "<id>", "</id>", "<password>", "</password>", "<xmppDomain>", "</xmppDomain>",
     "<notificationConnectionType>", "</notificationConnectionType>", "websocket", "bosh", "BOSH",
 ];
