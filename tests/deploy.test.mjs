@@ -136,6 +136,28 @@ for (const [kind, start] of [["prosody", startProsody], ["ejabberd", startEjabbe
       const loggedIn = r.logs.find((l) => l.startsWith("logged in as "));
       assert.match(loggedIn, /^logged in as agent1@localhost\/deploy\S* \(SCRAM-SHA-(1|256|512)\)$/);
 
+      // The IM page on the same deployment: two agents chat, one joins a
+      // room (the configuration's group chat), history answers.
+      const im = await tab.evaluate(async ({ tunnelUrl, domain }) => {
+        const mk = async (id) => {
+          const t = new window.TunnelClient({ tunnelUrl: `${tunnelUrl}im.html`, timeoutMs: 15000 });
+          await t.connect({ id, password: `${id}-pw`, domain, resource: "im" });
+          return t;
+        };
+        const [a, b] = [await mk("agent2"), await mk("agent3")];
+        const got = new Promise((resolve) => b.on("chat", (m) => m.body && resolve(m.body)));
+        const sent = await a.sendMessage(`agent3@${domain}`, "through nginx");
+        const body = await got;
+        const room = await a.joinRoom(`ops@conference.${domain}`, "a");
+        const history = await a.history({ max: 5 });
+        return { hello: a.extensions.extensions, acked: sent.acked, body, room, archived: history.messages.length };
+      }, { tunnelUrl, domain: server.domain });
+      assert.deepEqual(im.hello, ["gap", "im"]);
+      assert.equal(im.acked, true);
+      assert.equal(im.body, "through nginx");
+      assert.deepEqual(im.room, { room: `ops@conference.${server.domain}`, nick: "a" });
+      assert.ok(im.archived >= 1, "the archive holds the message");
+
       // A page nginx does not list cannot frame the tunnel, allow-list or not.
       const other = await browser.newPage();
       await other.goto(`${stranger.origin}/tests/browser/pages/client.html`);

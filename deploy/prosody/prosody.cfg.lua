@@ -19,7 +19,15 @@ modules_enabled = {
   "websocket";   -- RFC 7395 at /ws/
   "bosh";        -- XEP-0124/0206 at /http-bind/ (the tunnel's fallback)
   "http_files";  -- the tunnel page at /tunnel/
+  -- Instant messaging through the tunnel's im.html (remove what you do
+  -- not offer; index.html, the Finesse page, needs none of them):
+  "carbons";     -- XEP-0280: one conversation on every desk of an agent
+  "blocklist";   -- XEP-0191
+  "mam";         -- XEP-0313: history on request
+  "offline";     -- messages to a signed-out agent wait for the next sign-in
 }
+archive_expires_after = "1w"
+default_archive_policy = true
 modules_disabled = { "s2s" }
 
 authentication = "internal_hashed"   -- SCRAM-SHA-1 for the tunnel
@@ -52,3 +60,7 @@ VirtualHost "xmpp.example.com"
 -- The pubsub service the tunnel subscribes to (Finesse-style nodes); its
 -- admins may create nodes and publish.
 Component "pubsub.xmpp.example.com" "pubsub"
+
+-- Group chat for IM (XEP-0045), with each room's own archive.
+Component "conference.xmpp.example.com" "muc"
+modules_enabled = { "muc_mam" }
