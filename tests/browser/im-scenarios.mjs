@@ -6,10 +6,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startProxy } from "../support/proxy.mjs";
-import { launchBrowser, startStack, sleep, USERS } from "./harness.mjs";
+import { connectClient, escapeXml, xml } from "../support/xmpp-client.mjs";
+import { launchBrowser, startStack, sleep, USERS, connectPublisher } from "./harness.mjs";
 
 // Besides the usual agents: a few more, so that no test shares an account.
-const IM_USERS = USERS.concat(["im1", "im2", "im3", "im4", "im5", "im6"].map((user) => ({ user, password: `${user}-pw` })));
+const IM_USERS = USERS.concat(["im1", "im2", "im3", "im4", "im5", "im6", "im7", "im8", "im9", "owner"]
+  .map((user) => ({ user, password: `${user}-pw` })));
 
 export function imTests(kind) {
   let stack, browser, page, proxy;
@@ -188,6 +190,50 @@ export function imTests(kind) {
     await waitEvent("r1", "occupant", `(o) => o.nick === "Three <3>" && o.left`);
     const notIn = await call("r3", "sendMessage", room(), "after leaving", { type: "groupchat" });
     assert.equal(notIn.error, "not-acceptable");
+    // The subject, set by the room's creator (its owner).
+    const subj = await call("r1", "sendMessage", room(), undefined, { type: "groupchat", subject: "Queue is long <today>" });
+    assert.equal(subj.status, "sent", JSON.stringify(subj));
+    await waitEvent("r2", "chat", `(m) => m.type === "groupchat" && m.subject === "Queue is long <today>"`);
+  });
+
+  test(`${kind}: a password-protected room lets in only who knows the password`, async () => {
+    // Its owner (a plain XMPP client) creates and configures it.
+    const owner = await connectClient({ url: stack.server.wsUrl, domain: stack.server.domain, user: "owner", password: "owner-pw", resource: "o" });
+    const secret = `vault@conference.${stack.server.domain}`;
+    owner.send(xml`<presence to='${secret}/boss'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+    await sleep(300);
+    await owner.iq(`<iq type='set' to='${secret}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>
+      <field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>
+      <field var='muc#roomconfig_passwordprotectedroom'><value>1</value></field>
+      <field var='muc#roomconfig_roomsecret'><value>s3cret &amp; more</value></field></x></query></iq>`);
+    await agent("v1", "im7");
+    const wrong = await call("v1", "joinRoom", secret, "guest", { password: "nope" });
+    assert.equal(wrong.error, "not-authorized", JSON.stringify(wrong));
+    const right = await call("v1", "joinRoom", secret, "guest", { password: "s3cret & more" });
+    assert.deepEqual(right, { room: secret, nick: "guest" });
+    await owner.close();
+  });
+
+  test(`${kind}: appearing offline hides the agent from buddies and keeps the events coming`, async () => {
+    await agent("o1", "im8");
+    await agent("o2", "im9");
+    await befriend("o1", "im8", "o2", "im9");
+    const publisher = await connectPublisher(stack.server);
+    const node = "/finesse/api/User/im8";
+    await publisher.createNode(stack.server.pubsub, node);
+    await page.evaluate((node) => {
+      window.eventsSeen = [];
+      window.agents.o1.on("event", (e) => window.eventsSeen.push(e.payload));
+      return window.agents.o1.subscribe(node);
+    }, node);
+    assert.deepEqual(await call("o1", "setPresence", "offline"), {});
+    await waitEvent("o2", "buddy", `(p) => p.from.startsWith(${JSON.stringify(jid("im8") + "/")}) && p.show === "offline"`);
+    const update = "<Update><state>NOT_READY</state></Update>";
+    await publisher.publish(stack.server.pubsub, node, `<notification xmlns='http://jabber.org/protocol/pubsub'>${escapeXml(update)}</notification>`);
+    await page.waitForFunction((u) => window.eventsSeen.includes(u), update, { timeout: 15000 });
+    assert.deepEqual(await call("o1", "setPresence", "available", { status: "back" }), {});
+    await waitEvent("o2", "buddy", `(p) => p.from.startsWith(${JSON.stringify(jid("im8") + "/")}) && p.show === "available" && p.status === "back"`);
+    await publisher.close();
   });
 
   test(`${kind}: carbons keep two desks of one agent in the same conversation`, async () => {
@@ -230,5 +276,24 @@ export function imTests(kind) {
     const [d] = await waitEvent("x2", "chat", `(m) => m.body === "sent during the cut"`);
     assert.ok(d);
     assert.equal((await events("x2", "chat")).filter((m) => m.body === "sent during the cut").length, 1);
+  });
+
+  // Last: it restarts the server under every agent.
+  test(`${kind}: after a server restart (a new session, the gap notice) the roster comes again and the room is entered again`, async () => {
+    await agent("z1", "agent2", { resource: "restart" });
+    const nick = "Restarted";
+    assert.deepEqual(await call("z1", "joinRoom", `lobby@conference.${stack.server.domain}`, nick), { room: `lobby@conference.${stack.server.domain}`, nick });
+    await page.evaluate(() => {
+      window.events.z1.length = 0;
+      window.gaps = 0;
+      window.agents.z1.on("gap", () => window.gaps++);
+    });
+    await stack.server.restart();
+    await page.waitForFunction(() => window.gaps === 1, null, { timeout: 30000 });
+    await waitEvent("z1", "roster", `(r) => r.full && r.items.some((i) => i.jid === ${JSON.stringify(jid("agent1"))})`, 30000);
+    await waitEvent("z1", "occupant", `(o) => o.self && o.nick === ${JSON.stringify(nick)} && !o.left`, 30000);
+    const again = await call("z1", "sendMessage", `lobby@conference.${stack.server.domain}`, "back in", { type: "groupchat" });
+    assert.equal(again.status, "sent", JSON.stringify(again));
+    await waitEvent("z1", "chat", `(m) => m.type === "groupchat" && m.body === "back in"`);
   });
 }
