@@ -421,3 +421,39 @@ fn while_disconnected_messages_wait_presence_is_kept_and_the_rest_fails() {
     assert!(has(&p, r#"110|{"id":"s2","messageId":"m2","status":"failed","acked":false,"error":{"condition":"not-connected","text":"not connected: the tunnel could not send the message in time"}}"#), "{p:?}");
     let _ = OPEN;
 }
+
+#[test]
+fn roster_versioning_fetches_only_changes_after_a_new_session() {
+    const FEATURES_VER: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+        <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><ver xmlns='urn:xmpp:features:rosterver'/></stream:features>";
+    let mut h = Harness::with_config(CFG);
+    let login = |h: &mut Harness| {
+        h.opened();
+        h.server(OPEN);
+        h.server(crate::tunnel::FEATURES_PLAIN);
+        h.server("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        h.server(OPEN);
+        h.server(FEATURES_VER);
+        let id = h.last_id();
+        h.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>{OWN}/desk</jid></bind></iq>"));
+    };
+    h.send_all(&["3|desk", "1|agent1", "5|d.example", "2|secret"]);
+    login(&mut h);
+    let sent = h.take_sent();
+    let fetch = sent_with(&sent, "jabber:iq:roster");
+    assert!(fetch.contains("<query xmlns=\"jabber:iq:roster\" ver=\"\"/>"), "versioned, nothing held yet: {fetch}");
+    h.server(&format!("<iq xmlns='jabber:client' type='result' id='{}'><query xmlns='jabber:iq:roster' ver='v7'>{BOB}</query></iq>", id_of(fetch)));
+    h.take_parent();
+    // A new session: the version held goes with the fetch, and "no
+    // change" (an empty result) keeps the list.
+    h.lose_connection();
+    h.advance(1000);
+    h.take_sent();
+    login(&mut h);
+    let sent = h.take_sent();
+    let fetch = sent_with(&sent, "jabber:iq:roster");
+    assert!(fetch.contains("ver=\"v7\""), "{fetch}");
+    h.server(&format!("<iq xmlns='jabber:client' type='result' id='{}'/>", id_of(fetch)));
+    let p = h.take_parent();
+    assert!(has(&p, r#"123|{"items":[{"jid":"bob@d.example","name":"Bob","subscription":"both","groups":["Team"]}],"full":true}"#), "{p:?}");
+}
