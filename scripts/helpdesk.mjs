@@ -32,11 +32,14 @@ export async function startHelpdesk({ server, user, password, agents, db, offerM
   const say = (to, body, thread) => client.send(
     thread ? xml`<message type='chat' to='${to}'><thread>${thread}</thread><body>${body}</body></message>`
       : xml`<message type='chat' to='${to}'><body>${body}</body></message>`);
+  let announced = "";
   const announce = () => {
     const c = db.counts();
     const waiting = (c.waiting ?? 0) + (c.offered ?? 0);
     const show = waiting === 0 ? "chat" : waiting < 5 ? "away" : "dnd";
-    client.send(xml`<presence><show>${show}</show><status>${waiting} waiting, ${c.open ?? 0} open</status></presence>`);
+    const p = xml`<presence><show>${show}</show><status>${waiting} waiting, ${c.open ?? 0} open</status></presence>`;
+    // Only a change: every presence goes to every agent's desks.
+    if (p !== announced) client.send((announced = p));
   };
 
   /** Offers every waiting ticket to an available agent, round robin. */
