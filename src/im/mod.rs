@@ -459,6 +459,15 @@ impl Im {
         }
     }
 
+    /// Stream management was refused after all: the messages waiting for
+    /// its ack were handed to the stream, which is all that can be said.
+    pub fn no_acks(&mut self) {
+        for t in std::mem::take(&mut self.tracked) {
+            let r = SendReply { id: &t.req, message_id: &t.message_id, status: "sent", acked: false, error: None };
+            self.post(SEND, &r);
+        }
+    }
+
     /// The server acknowledged our stanzas up to number `h`.
     pub fn acked(&mut self, h: u32) {
         let mut i = 0;

@@ -227,6 +227,11 @@ impl Tunnel {
                 if own && st.name() == "a" {
                     self.im_acked();
                 }
+                if own && st.name() == "failed" {
+                    // The server refused stream management: nothing will
+                    // acknowledge the messages waiting for it.
+                    self.im_unacked();
+                }
                 if !own {
                     self.on_stanza(now, st);
                 }

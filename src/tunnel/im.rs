@@ -78,6 +78,11 @@ impl Tunnel {
         }
     }
 
+    pub(super) fn im_unacked(&mut self) {
+        self.im.no_acks();
+        self.drain_im();
+    }
+
     pub(super) fn im_deadline(&self) -> Option<Millis> {
         self.im.next_deadline()
     }
@@ -136,6 +141,7 @@ impl Tunnel {
     pub(super) fn im_gone(&mut self) {}
     pub(super) fn im_reset(&mut self) {}
     pub(super) fn im_acked(&mut self) {}
+    pub(super) fn im_unacked(&mut self) {}
     pub(super) fn im_deadline(&self) -> Option<Millis> {
         None
     }

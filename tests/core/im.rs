@@ -21,6 +21,15 @@ fn id_of(stanza: &str) -> String {
 }
 
 impl Harness {
+    /// A login on a server that offers stream management, before it
+    /// answers `<enable/>`.
+    fn login_sm_without_enabled(&mut self) {
+        self.send_all(&["3|desk", "1|agent1", "5|d.example", "2|secret", "6|pubsub.d.example"]);
+        self.authenticate();
+        let id = self.last_id();
+        self.server(&format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>{OWN}/desk</jid></bind></iq>"));
+    }
+
     /// Signed in, the roster holding `items` and carbons enabled; outputs
     /// cleared.
     fn im(items: &str) -> Harness {
@@ -456,4 +465,15 @@ fn roster_versioning_fetches_only_changes_after_a_new_session() {
     h.server(&format!("<iq xmlns='jabber:client' type='result' id='{}'/>", id_of(fetch)));
     let p = h.take_parent();
     assert!(has(&p, r#"123|{"items":[{"jid":"bob@d.example","name":"Bob","subscription":"both","groups":["Team"]}],"full":true}"#), "{p:?}");
+}
+
+#[test]
+fn a_server_that_refuses_stream_management_leaves_no_message_waiting() {
+    let mut h = Harness::with_config(CFG);
+    h.login_sm_without_enabled();
+    h.im_start("");
+    h.parent(r#"110|{"id":"s1","to":"bob@d.example","body":"hi","messageId":"m1"}"#);
+    assert!(h.take_parent().is_empty(), "waiting for the ack");
+    h.server(&format!("<failed xmlns='{SM}'/>"));
+    assert_eq!(h.take_parent(), [r#"110|{"id":"s1","messageId":"m1","status":"sent","acked":false}"#]);
 }
