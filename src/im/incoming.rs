@@ -7,13 +7,14 @@ use super::roster;
 use super::types::*;
 use super::{History, Im, ImOut, Pending, What};
 use crate::protocol::format_json;
+use crate::tunnel::Millis;
 use crate::xml::Element;
 use crate::xmpp::{jid, ns, stanza};
 use serde::Serialize;
 
 impl Im {
     /// The answer to iq `p`.
-    pub(super) fn answered(&mut self, p: Pending, el: Element<'_>) {
+    pub(super) fn answered(&mut self, now: Millis, p: Pending, el: Element<'_>) {
         let error = el.attr("type") == Some("error");
         if error {
             let (condition, text) = events::server_error(el);
@@ -60,16 +61,24 @@ impl Im {
                     None => self.post(BLOCKLIST_CHANGED, &events::Blocklist { blocked: Some(jids), unblocked: None, full: true }),
                 }
             }
-            What::History(h) => self.history_done(req.unwrap_or(""), h, el),
+            What::History(h) => self.history_done(now, req.unwrap_or(""), h, el),
         }
     }
 
     /// XEP-0313 §4.3: the results came before this `<fin/>`.
-    fn history_done(&mut self, id: &str, h: History, el: Element<'_>) {
+    fn history_done(&mut self, now: Millis, id: &str, h: History, el: Element<'_>) {
         let fin = el.child("fin", ns::MAM);
         let complete = fin.is_some_and(|f| matches!(f.attr("complete"), Some("true" | "1")));
         let set = fin.and_then(|f| f.child("set", ns::RSM));
         let text = |name| set.and_then(|s| s.child(name, ns::RSM)).map(|c| c.text());
+        if h.catch_up {
+            // The next page, while there is one.
+            if let Some(last) = text("last").filter(|_| !complete) {
+                let last = last.to_string();
+                self.catch_up(now, &last);
+            }
+            return;
+        }
         // One JSON text built from the results' JSON (each already written).
         let mut s = String::new();
         crate::protocol::push_type(&mut s, HISTORY);
@@ -132,13 +141,24 @@ impl Im {
     /// by a buddy (XEP-0184 §8: not to strangers, whom it would tell that
     /// we are online).
     fn relay(&mut self, el: Element<'_>, carbon: Option<&'static str>, stamp: Option<&str>, archive_id: Option<&str>) {
-        let mut m = events::message(el, &self.own);
+        let own_full = self.own.clone();
+        let mut m = events::message(el, &own_full);
         if m.body.is_none() && m.subject.is_none() && m.state.is_none() {
             return;
         }
         m.carbon = carbon;
         m.stamp = m.stamp.or(stamp);
-        m.archive_id = archive_id;
+        // The id our account's archive gave it (XEP-0359), if it has one.
+        let own = jid::bare(&own_full);
+        let sid = el.elements().find(|s| s.is("stanza-id", ns::SID) && s.attr("by").is_some_and(|b| b.eq_ignore_ascii_case(own)));
+        m.archive_id = archive_id.or(sid.and_then(|s| s.attr("id")));
+        if carbon.is_none() && m.body.is_some() {
+            if let Some(id) = m.archive_id {
+                if !self.first_relay(id) {
+                    return;
+                }
+            }
+        }
         let groupchat = m.kind == "groupchat";
         if groupchat && self.room(m.from).is_none() {
             return self.log("ignored a room message from a room we are not in");
@@ -175,6 +195,14 @@ impl Im {
             return;
         }
         let Some((inner, stamp)) = forwarded(r) else { return };
+        if h.catch_up {
+            // What this very desk sent, it knows; the rest is relayed live.
+            if inner.attr("from") == Some(own.as_str()) {
+                return;
+            }
+            let sent = inner.attr("from").is_some_and(|f| jid::same_bare(f, &own));
+            return self.relay(inner, sent.then_some("sent"), stamp, r.attr("id"));
+        }
         let mut m = events::message(inner, &own);
         m.stamp = m.stamp.or(stamp);
         m.archive_id = r.attr("id");

@@ -62,6 +62,9 @@ enum What {
 }
 
 struct History {
+    /// Our own query after a gap: results are relayed as they come, as
+    /// MESSAGE events, instead of collected into a reply.
+    catch_up: bool,
     query_id: String,
     /// Who sends the results: our account or the room asked.
     from: String,
@@ -109,6 +112,13 @@ pub struct Im {
     queued: Vec<Queued>,
     /// The parent asked for the blocklist: fetched again by new sessions.
     blocklist_wanted: bool,
+    /// The archive id (XEP-0359 stanza-id by our account) of the last
+    /// message relayed, and of the last few, so that a new session fetches
+    /// what the lost one missed, and relays nothing twice.
+    last_archived: Option<String>,
+    relayed: Vec<String>,
+    /// A session was ready before (a fresh one follows a lost one).
+    had_session: bool,
     out: Vec<ImOut>,
 }
 
@@ -124,6 +134,11 @@ struct Queued {
 /// usually over in a few seconds), and how many may wait.
 const QUEUE_MS: Millis = 30_000;
 const MAX_QUEUED: usize = 100;
+
+/// A catch-up asks for this many archived messages at a time.
+const CATCH_UP_PAGE: u32 = 100;
+/// Archive ids of relayed messages kept to skip a second delivery.
+const RELAYED_KEPT: usize = 256;
 
 #[derive(Serialize)]
 struct Ok<'a> {
@@ -288,7 +303,7 @@ impl Im {
                 let query_id = self.new_id();
                 let from = room.unwrap_or(self.own_bare()).to_string();
                 let q = stanzas::MamQuery { to: room, with, max, before, after };
-                let what = What::History(History { query_id: query_id.clone(), from, max: max as usize, items: Vec::new() });
+                let what = What::History(History { catch_up: false, query_id: query_id.clone(), from, max: max as usize, items: Vec::new() });
                 self.ask(now, ty, Some(id), what, |iq| stanzas::mam_query(iq, &query_id, &q));
             }
             Body::Roster if self.roster.loaded => self.roster_reply(id),
@@ -386,9 +401,39 @@ impl Im {
             if self.blocklist_wanted {
                 self.ask(now, BLOCKLIST, None, What::Blocklist, |iq| stanzas::blocking(iq, "blocklist", &[]));
             }
+            if std::mem::replace(&mut self.had_session, true) {
+                if let Some(after) = self.last_archived.clone() {
+                    self.catch_up(now, &after);
+                }
+            }
         } else {
             self.flush_queued();
         }
+    }
+
+    /// After a session that could not be resumed: the messages the archive
+    /// got since the last one relayed (what went to the lost session),
+    /// relayed in order as they come, a page of 100 at a time.
+    pub(super) fn catch_up(&mut self, now: Millis, after: &str) {
+        let query_id = self.new_id();
+        let from = self.own_bare().to_string();
+        let q = stanzas::MamQuery { to: None, with: None, max: CATCH_UP_PAGE, before: None, after: Some(after) };
+        let what = What::History(History { catch_up: true, query_id: query_id.clone(), from, max: CATCH_UP_PAGE as usize, items: Vec::new() });
+        self.ask(now, HISTORY, None, what, |iq| stanzas::mam_query(iq, &query_id, &q));
+    }
+
+    /// A message with archive id `id` is being relayed: false when it was
+    /// already (a catch-up and offline storage can both deliver it).
+    pub(super) fn first_relay(&mut self, id: &str) -> bool {
+        if self.relayed.iter().any(|r| r == id) {
+            return false;
+        }
+        if self.relayed.len() >= RELAYED_KEPT {
+            self.relayed.remove(0);
+        }
+        self.relayed.push(id.to_string());
+        self.last_archived = Some(id.to_string());
+        true
     }
 
     /// The presence to announce a new session with, if the parent set one.
@@ -439,6 +484,7 @@ impl Im {
         }
         let prefix = std::mem::take(&mut self.prefix);
         let out = std::mem::take(&mut self.out);
+        // (A sign-out and a new sign-in is not a gap: no catch-up.)
         *self = Im { prefix, seq: self.seq, out, ..Im::default() };
     }
 
@@ -514,7 +560,7 @@ impl Im {
     }
 
     /// An iq result or error: true when it answers one of ours.
-    pub fn on_iq_reply(&mut self, el: Element<'_>) -> bool {
+    pub fn on_iq_reply(&mut self, now: Millis, el: Element<'_>) -> bool {
         let Some(at) = el.attr("id").and_then(|id| self.pending.iter().position(|p| p.iq == id)) else {
             return false;
         };
@@ -527,7 +573,7 @@ impl Im {
             return false;
         }
         let p = self.pending.remove(at);
-        self.answered(p, el);
+        self.answered(now, p, el);
         true
     }
 }

@@ -32,8 +32,8 @@ impl Tunnel {
         reply.map(|r| self.send(r)).is_some()
     }
 
-    pub(super) fn im_iq_reply(&mut self, el: Element) -> bool {
-        let taken = self.im.on_iq_reply(el);
+    pub(super) fn im_iq_reply(&mut self, now: Millis, el: Element) -> bool {
+        let taken = self.im.on_iq_reply(now, el);
         self.drain_im();
         taken
     }
@@ -129,7 +129,7 @@ impl Tunnel {
     pub(super) fn im_iq_set(&mut self, _: Element) -> bool {
         false
     }
-    pub(super) fn im_iq_reply(&mut self, _: Element) -> bool {
+    pub(super) fn im_iq_reply(&mut self, _: Millis, _: Element) -> bool {
         false
     }
     pub(super) fn im_ready(&mut self, _: Millis, _: bool) {}

@@ -40,7 +40,7 @@ impl Tunnel {
                 if el.attr("id").is_some_and(|id| self.pinger.is_ping(id)) {
                     return;
                 }
-                if !self.im_iq_reply(el) && !self.on_iq_reply(now, el) {
+                if !self.im_iq_reply(now, el) && !self.on_iq_reply(now, el) {
                     self.trace("ignored an iq reply to nothing we asked");
                 }
             }

@@ -278,6 +278,39 @@ export function imTests(kind) {
     assert.equal((await events("x2", "chat")).filter((m) => m.body === "sent during the cut").length, 1);
   });
 
+  test(`${kind}: the buddy list: add with a name and groups, rename, regroup, remove`, async () => {
+    await agent("e1", "agent3", { resource: "roster" });
+    const who = jid("agent7");
+    assert.deepEqual(await call("e1", "setBuddy", who, { name: "Seven", groups: ["Team", "Night"] }), {});
+    await waitEvent("e1", "roster", `(r) => !r.full && r.items.some((i) => i.jid === ${JSON.stringify(who)} && i.name === "Seven" && i.groups.length === 2)`);
+    assert.deepEqual(await call("e1", "setBuddy", who, { name: "Agent 7 <night>", groups: ["Day"] }), {});
+    await waitEvent("e1", "roster", `(r) => r.items.some((i) => i.jid === ${JSON.stringify(who)} && i.name === "Agent 7 <night>" && i.groups.join() === "Day")`);
+    const list = await call("e1", "roster");
+    assert.deepEqual(list.find((i) => i.jid === who), { jid: who, name: "Agent 7 <night>", subscription: "none", groups: ["Day"] });
+    assert.deepEqual(await call("e1", "removeBuddy", who), {});
+    await waitEvent("e1", "roster", `(r) => r.items.some((i) => i.jid === ${JSON.stringify(who)} && i.subscription === "remove")`);
+    assert.equal((await call("e1", "roster")).some((i) => i.jid === who), false);
+  });
+
+  test(`${kind}: what the parent may send is bounded: size, characters, rate`, async () => {
+    await agent("l1", "agent4", { resource: "limits" });
+    const big = await call("l1", "sendMessage", jid("agent5"), "x".repeat(16 * 1024 + 1));
+    assert.deepEqual(big.error, "bad-request");
+    assert.equal(big.detail.error.text, "body: longer than 16 KiB");
+    const ctl = await call("l1", "sendMessage", jid("agent5"), "bell\u0007");
+    assert.equal(ctl.error, "bad-request");
+    const badJid = await call("l1", "setBuddy", "not a jid@@");
+    assert.equal(badJid.error, "bad-request");
+    // 60 chat states at once: a burst of 50 passes, the rest is refused.
+    const results = await page.evaluate(async (to) => {
+      const c = window.agents.l1;
+      const all = await Promise.all(Array.from({ length: 60 }, () => c.sendChatState(to, "composing").then(() => "ok", (e) => e.condition)));
+      return all;
+    }, jid("agent5"));
+    assert.ok(results.filter((r) => r === "resource-constraint").length >= 10, results.join(","));
+    assert.ok(results.filter((r) => r === "ok").length <= 50, results.join(","));
+  });
+
   // Last: it restarts the server under every agent.
   test(`${kind}: after a server restart (a new session, the gap notice) the roster comes again and the room is entered again`, async () => {
     await agent("z1", "agent2", { resource: "restart" });

@@ -477,3 +477,39 @@ fn a_server_that_refuses_stream_management_leaves_no_message_waiting() {
     h.server(&format!("<failed xmlns='{SM}'/>"));
     assert_eq!(h.take_parent(), [r#"110|{"id":"s1","messageId":"m1","status":"sent","acked":false}"#]);
 }
+
+#[test]
+fn a_new_session_fetches_from_the_archive_what_the_lost_one_missed_once() {
+    let mut h = Harness::im(BOB);
+    let sid = |id: &str| format!("<stanza-id xmlns='urn:xmpp:sid:0' by='{OWN}' id='{id}'/>");
+    h.server(&format!("<message xmlns='jabber:client' from='bob@d.example/x' type='chat' id='m1'><body>one</body>{}</message>", sid("A1")));
+    assert_eq!(h.take_parent(), [r#"112|{"messageId":"m1","from":"bob@d.example/x","type":"chat","body":"one","archiveId":"A1"}"#]);
+    h.lose_connection();
+    h.advance(1000);
+    h.take_sent();
+    h.take_parent();
+    h.finish_login("desk");
+    let sent = h.take_sent();
+    let q = sent_with(&sent, "urn:xmpp:mam:2");
+    assert!(q.contains("<max>100</max><after>A1</after>") && !q.contains("<field var=\"with\">"), "{q}");
+    let qid = q.split("queryid=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let result = |id: &str, from: &str, body: &str| {
+        format!("<message xmlns='jabber:client' from='{OWN}'><result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'>\
+                 <delay xmlns='urn:xmpp:delay' stamp='2026-12-01T10:00:00Z'/><message xmlns='jabber:client' from='{from}' to='{OWN}' type='chat' id='x{id}'><body>{body}</body></message></forwarded></result></message>")
+    };
+    h.server(&result("A2", "bob@d.example/x", "two"));
+    h.server(&result("A3", &format!("{OWN}/other"), "from the other desk"));
+    h.server(&result("A4", &format!("{OWN}/desk"), "from this desk"));
+    h.server(&format!("<iq xmlns='jabber:client' type='result' id='{}'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>A2</first><last>A4</last></set></fin></iq>", id_of(q)));
+    let p: Vec<String> = h.take_parent().into_iter().filter(|m| m.starts_with("112|")).collect();
+    assert_eq!(p, [
+        r#"112|{"messageId":"xA2","from":"bob@d.example/x","to":"agent1@d.example","type":"chat","body":"two","stamp":"2026-12-01T10:00:00Z","archiveId":"A2"}"#,
+        r#"112|{"messageId":"xA3","from":"agent1@d.example/other","to":"agent1@d.example","type":"chat","body":"from the other desk","stamp":"2026-12-01T10:00:00Z","carbon":"sent","archiveId":"A3"}"#,
+    ]);
+    // Not complete: the next page, after the last one.
+    let sent = h.take_sent();
+    assert!(sent_with(&sent, "urn:xmpp:mam:2").contains("<after>A4</after>"), "{sent:?}");
+    // Offline storage delivers A2 as well: relayed once only.
+    h.server(&format!("<message xmlns='jabber:client' from='bob@d.example/x' type='chat' id='xA2'><body>two</body>{}<delay xmlns='urn:xmpp:delay' stamp='2026-12-01T10:00:00Z'/></message>", sid("A2")));
+    assert!(h.take_parent().is_empty());
+}
