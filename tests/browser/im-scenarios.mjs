@@ -312,17 +312,28 @@ export function imTests(kind) {
   });
 
   // Last: it restarts the server under every agent.
-  test(`${kind}: after a server restart (a new session, the gap notice) the roster comes again and the room is entered again`, async () => {
-    await agent("z1", "agent2", { resource: "restart" });
+  test(`${kind}: after a server restart (a new session, the gap notice) the roster comes again, the room is entered again, and messages the lost session missed come from the archive`, async () => {
+    await agent("z1", "agent2", { resource: "restart", viaProxy: true });
+    await agent("z2", "agent3", { resource: "sender" });
     const nick = "Restarted";
     assert.deepEqual(await call("z1", "joinRoom", `lobby@conference.${stack.server.domain}`, nick), { room: `lobby@conference.${stack.server.domain}`, nick });
+    await call("z2", "sendMessage", jid("agent2"), "before the fault");
+    await waitEvent("z1", "chat", `(m) => m.body === "before the fault" && m.archiveId`);
     await page.evaluate(() => {
       window.events.z1.length = 0;
       window.gaps = 0;
       window.agents.z1.on("gap", () => window.gaps++);
     });
+    // The desk's connection cut: the server queues these for its session
+    // (and archives them); then the restart loses the session and queue.
+    proxy.cut(4000);
+    await sleep(300);
+    for (const n of [1, 2]) assert.equal((await call("z2", "sendMessage", jid("agent2"), `missed ${n}`)).status, "sent");
     await stack.server.restart();
     await page.waitForFunction(() => window.gaps === 1, null, { timeout: 30000 });
+    await waitEvent("z1", "chat", `(m) => m.body === "missed 2"`, 30000);
+    const missed = (await events("z1", "chat")).filter((m) => m.body?.startsWith("missed")).map((m) => m.body);
+    assert.deepEqual(missed, ["missed 1", "missed 2"], "each once, in order");
     await waitEvent("z1", "roster", `(r) => r.full && r.items.some((i) => i.jid === ${JSON.stringify(jid("agent1"))})`, 30000);
     await waitEvent("z1", "occupant", `(o) => o.self && o.nick === ${JSON.stringify(nick)} && !o.left`, 30000);
     const again = await call("z1", "sendMessage", `lobby@conference.${stack.server.domain}`, "back in", { type: "groupchat" });
