@@ -97,6 +97,39 @@ test("Firefox: the client library connects, subscribes and gets an event", async
   await page.close();
 });
 
+test("Firefox: the IM page: two agents chat, with a receipt, and one enters a room", async () => {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.goto(`${stack.pages.origin}/tests/browser/pages/client.html`);
+  await page.waitForFunction(() => window.libReady, { timeout: 15000 });
+  const r = await page.evaluate(async ({ tunnelUrl, domain }) => {
+    const mk = async (id) => {
+      const t = new window.TunnelClient({ tunnelUrl: `${tunnelUrl}im.html`, timeoutMs: 15000 });
+      await t.connect({ id, password: `${id}-pw`, domain, resource: "ff-im" });
+      return t;
+    };
+    const [a, b] = [await mk("agent5"), await mk("agent6")];
+    // Buddies both ways, so that b's tunnel sends a receipt to a.
+    const asked = new Promise((resolve) => b.on("buddyRequest", resolve));
+    const back = new Promise((resolve) => a.on("buddyRequest", resolve));
+    await a.askBuddy(`agent6@${domain}`);
+    await asked;
+    await b.answerBuddy(`agent5@${domain}`, "accept");
+    await back;
+    await a.answerBuddy(`agent6@${domain}`, "accept");
+    await new Promise((resolve) => b.on("roster", (e) => e.items.some((i) => i.subscription === "both") && resolve()));
+    const got = new Promise((resolve) => b.on("chat", (m) => m.body && resolve(m.body)));
+    const receipt = new Promise((resolve) => a.on("receipt", resolve));
+    const sent = await a.sendMessage(`agent6@${domain}`, "from Firefox <&>");
+    const body = await got;
+    const rc = await receipt;
+    const room = await a.joinRoom(`ff@conference.${domain}`, "fox");
+    return { hello: a.extensions.extensions, acked: sent.acked, body, receipt: rc.messageId === sent.messageId, room };
+  }, { tunnelUrl: stack.server.tunnelUrl, domain: stack.server.domain });
+  assert.deepEqual(r, { hello: ["gap", "im"], acked: true, body: "from Firefox <&>", receipt: true, room: { room: `ff@conference.${stack.server.domain}`, nick: "fox" } });
+  await page.close();
+});
+
 test("Firefox: BOSH (12|bosh) logs in and relays an event", async () => {
   const page = await openParent();
   await login(page, "agent3", "ff-bosh", ["12|bosh"]);
