@@ -472,7 +472,7 @@ impl Tunnel {
         let refused = match &target {
             None => Some("a bad address"),
             Some(u) if !allowed(u) || u.contains(['\'', '"', '<', '>', ' ']) => Some("a weaker scheme or a bad address"),
-            Some(u) if !secure && !host(u).is_some_and(|h| Some(h) == host(&current)) => {
+            Some(u) if !secure && host(u).is_none_or(|h| Some(h) != host(&current)) => {
                 Some("another host, received over an unencrypted connection")
             }
             Some(_) if self.redirects >= MAX_REDIRECTS => Some("too many in a row"),
