@@ -75,7 +75,8 @@ impl Im {
             // The next page, while there is one.
             if let Some(last) = text("last").filter(|_| !complete) {
                 let last = last.to_string();
-                self.catch_up(now, &last);
+                let room = (!jid::same_bare(&h.from, &self.own)).then_some(h.from.as_str());
+                self.catch_up(now, room, &last);
             }
             return;
         }
@@ -148,20 +149,30 @@ impl Im {
         }
         m.carbon = carbon;
         m.stamp = m.stamp.or(stamp);
-        // The id our account's archive gave it (XEP-0359), if it has one.
-        let own = jid::bare(&own_full);
-        let sid = el.elements().find(|s| s.is("stanza-id", ns::SID) && s.attr("by").is_some_and(|b| b.eq_ignore_ascii_case(own)));
+        let groupchat = m.kind == "groupchat";
+        let room = if groupchat {
+            match self.room(m.from) {
+                Some(i) => Some(i),
+                None => return self.log("ignored a room message from a room we are not in"),
+            }
+        } else {
+            None
+        };
+        // The id the archive gave it (XEP-0359): our account's, or the
+        // room's for a room message.
+        let archive = if groupchat { jid::bare(m.from) } else { jid::bare(&own_full) };
+        let sid = el.elements().find(|s| s.is("stanza-id", ns::SID) && s.attr("by").is_some_and(|b| b.eq_ignore_ascii_case(archive)));
         m.archive_id = archive_id.or(sid.and_then(|s| s.attr("id")));
         if carbon.is_none() && m.body.is_some() {
             if let Some(id) = m.archive_id {
                 if !self.first_relay(id) {
                     return;
                 }
+                match room {
+                    Some(i) => self.rooms[i].last_id = Some(id.to_string()),
+                    None => self.last_archived = Some(id.to_string()),
+                }
             }
-        }
-        let groupchat = m.kind == "groupchat";
-        if groupchat && self.room(m.from).is_none() {
-            return self.log("ignored a room message from a room we are not in");
         }
         let peer = if carbon == Some("sent") { m.to.unwrap_or("") } else { m.from };
         m.unknown = !self.known(peer);
@@ -240,10 +251,10 @@ impl Im {
     }
 
     /// A presence stanza (after the legacy PRESENCE relay).
-    pub fn on_presence(&mut self, el: Element<'_>) {
+    pub fn on_presence(&mut self, now: Millis, el: Element<'_>) {
         let Some(from) = el.attr("from") else { return };
         if self.room(from).is_some() {
-            return self.occupant(from, el);
+            return self.occupant(now, from, el);
         }
         let status = events::status(el);
         let unknown = !self.known(from);

@@ -403,7 +403,7 @@ impl Im {
             }
             if std::mem::replace(&mut self.had_session, true) {
                 if let Some(after) = self.last_archived.clone() {
-                    self.catch_up(now, &after);
+                    self.catch_up(now, None, &after);
                 }
             }
         } else {
@@ -412,12 +412,12 @@ impl Im {
     }
 
     /// After a session that could not be resumed: the messages the archive
-    /// got since the last one relayed (what went to the lost session),
-    /// relayed in order as they come, a page of 100 at a time.
-    pub(super) fn catch_up(&mut self, now: Millis, after: &str) {
+    /// (ours, or a room's once we are back in it) got since the last one
+    /// relayed, relayed in order as they come, a page of 100 at a time.
+    pub(super) fn catch_up(&mut self, now: Millis, room: Option<&str>, after: &str) {
         let query_id = self.new_id();
-        let from = self.own_bare().to_string();
-        let q = stanzas::MamQuery { to: None, with: None, max: CATCH_UP_PAGE, before: None, after: Some(after) };
+        let from = room.unwrap_or(self.own_bare()).to_string();
+        let q = stanzas::MamQuery { to: room, with: None, max: CATCH_UP_PAGE, before: None, after: Some(after) };
         let what = What::History(History { catch_up: true, query_id: query_id.clone(), from, max: CATCH_UP_PAGE as usize, items: Vec::new() });
         self.ask(now, HISTORY, None, what, |iq| stanzas::mam_query(iq, &query_id, &q));
     }
@@ -432,7 +432,6 @@ impl Im {
             self.relayed.remove(0);
         }
         self.relayed.push(id.to_string());
-        self.last_archived = Some(id.to_string());
         true
     }
 

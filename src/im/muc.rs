@@ -29,6 +29,9 @@ pub struct Room {
     pub nick: String,
     password: Option<String>,
     pub state: State,
+    /// The room archive's id of the last room message relayed: where a
+    /// rejoin's catch-up starts.
+    pub last_id: Option<String>,
     /// The parent's request waiting for the outcome.
     req: Option<String>,
     pub deadline: Option<Millis>,
@@ -70,6 +73,7 @@ impl Im {
             nick: nick.to_string(),
             password: password.map(str::to_string),
             state: State::Joining,
+            last_id: None,
             req: Some(id.to_string()),
             deadline: Some(now + self.timeout_ms),
         });
@@ -135,7 +139,7 @@ impl Im {
 
     /// A presence from a room: an occupant, or our own (XEP-0045 §7.2.3
     /// status 110), which settles a join or a leave.
-    pub(super) fn occupant(&mut self, from: &str, el: Element<'_>) {
+    pub(super) fn occupant(&mut self, now: Millis, from: &str, el: Element<'_>) {
         let Some(i) = self.room(from) else { return };
         let kind = el.attr("type");
         if kind == Some("error") {
@@ -194,6 +198,14 @@ impl Im {
                     let room = r.jid.clone();
                     let id = self.new_id();
                     self.send(stanzas::instant_room(&id, &room));
+                }
+                let r = &mut self.rooms[i];
+                if r.state == State::Rejoining {
+                    // Back in after a new session: what was said meanwhile.
+                    if let Some(after) = r.last_id.clone() {
+                        let room = r.jid.clone();
+                        self.catch_up(now, Some(&room), &after);
+                    }
                 }
                 let r = &mut self.rooms[i];
                 if matches!(r.state, State::Joining | State::Rejoining) {

@@ -21,7 +21,8 @@ impl Tunnel {
     }
 
     pub(super) fn im_presence(&mut self, el: Element) {
-        self.im.on_presence(el);
+        let now = self.clock;
+        self.im.on_presence(now, el);
         self.drain_im();
     }
 

@@ -312,13 +312,26 @@ export function imTests(kind) {
   });
 
   // Last: it restarts the server under every agent.
-  test(`${kind}: after a server restart (a new session, the gap notice) the roster comes again, the room is entered again, and messages the lost session missed come from the archive`, async () => {
+  test(`${kind}: after a server restart (a new session, the gap notice) the roster comes again, the rooms are entered again, and messages the lost session missed come from the archives`, async () => {
+    // A persistent room (its owner a plain XMPP client), which outlives the restart.
+    const hall = `hall@conference.${stack.server.domain}`;
+    const owner = await connectClient({ url: stack.server.wsUrl, domain: stack.server.domain, user: "owner", password: "owner-pw", resource: "h" });
+    owner.send(xml`<presence to='${hall}/boss'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+    await sleep(300);
+    await owner.iq(`<iq type='set' to='${hall}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>
+      <field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>
+      <field var='muc#roomconfig_persistentroom'><value>1</value></field></x></query></iq>`);
+    await owner.close();
     await agent("z1", "agent2", { resource: "restart", viaProxy: true });
     await agent("z2", "agent3", { resource: "sender" });
     const nick = "Restarted";
     assert.deepEqual(await call("z1", "joinRoom", `lobby@conference.${stack.server.domain}`, nick), { room: `lobby@conference.${stack.server.domain}`, nick });
+    assert.deepEqual(await call("z1", "joinRoom", hall, "z1"), { room: hall, nick: "z1" });
+    assert.deepEqual(await call("z2", "joinRoom", hall, "z2"), { room: hall, nick: "z2" });
     await call("z2", "sendMessage", jid("agent2"), "before the fault");
     await waitEvent("z1", "chat", `(m) => m.body === "before the fault" && m.archiveId`);
+    await call("z2", "sendMessage", hall, "hall before", { type: "groupchat" });
+    await waitEvent("z1", "chat", `(m) => m.body === "hall before" && m.archiveId`);
     await page.evaluate(() => {
       window.events.z1.length = 0;
       window.gaps = 0;
@@ -329,11 +342,16 @@ export function imTests(kind) {
     proxy.cut(4000);
     await sleep(300);
     for (const n of [1, 2]) assert.equal((await call("z2", "sendMessage", jid("agent2"), `missed ${n}`)).status, "sent");
+    assert.equal((await call("z2", "sendMessage", hall, "hall missed", { type: "groupchat" })).status, "sent");
     await stack.server.restart();
     await page.waitForFunction(() => window.gaps === 1, null, { timeout: 30000 });
     await waitEvent("z1", "chat", `(m) => m.body === "missed 2"`, 30000);
     const missed = (await events("z1", "chat")).filter((m) => m.body?.startsWith("missed")).map((m) => m.body);
     assert.deepEqual(missed, ["missed 1", "missed 2"], "each once, in order");
+    await waitEvent("z1", "chat", `(m) => m.type === "groupchat" && m.body === "hall missed"`, 30000);
+    await sleep(500);
+    const hallSeen = (await events("z1", "chat")).filter((m) => m.body?.startsWith("hall")).map((m) => m.body);
+    assert.deepEqual(hallSeen, ["hall missed"], "what the room said meanwhile, once (and not what the desk had seen)");
     await waitEvent("z1", "roster", `(r) => r.full && r.items.some((i) => i.jid === ${JSON.stringify(jid("agent1"))})`, 30000);
     await waitEvent("z1", "occupant", `(o) => o.self && o.nick === ${JSON.stringify(nick)} && !o.left`, 30000);
     const again = await call("z1", "sendMessage", `lobby@conference.${stack.server.domain}`, "back in", { type: "groupchat" });

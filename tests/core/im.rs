@@ -513,3 +513,39 @@ fn a_new_session_fetches_from_the_archive_what_the_lost_one_missed_once() {
     h.server(&format!("<message xmlns='jabber:client' from='bob@d.example/x' type='chat' id='xA2'><body>two</body>{}<delay xmlns='urn:xmpp:delay' stamp='2026-12-01T10:00:00Z'/></message>", sid("A2")));
     assert!(h.take_parent().is_empty());
 }
+
+#[test]
+fn a_room_entered_again_after_a_new_session_fetches_what_was_said_meanwhile_once() {
+    let mut h = Harness::im(BOB);
+    h.parent(&format!(r#"150|{{"id":"j1","room":"{ROOM}","nick":"me"}}"#));
+    h.server(&occupant("me", "", "<status code='110'/>"));
+    let sid = |id: &str| format!("<stanza-id xmlns='urn:xmpp:sid:0' by='{ROOM}' id='{id}'/>");
+    h.server(&format!("<message xmlns='jabber:client' from='{ROOM}/Sup' type='groupchat' id='g1'><body>before</body>{}</message>", sid("R1")));
+    let p = h.take_parent();
+    assert_eq!(p.last().unwrap(), &format!(r#"112|{{"messageId":"g1","from":"{ROOM}/Sup","type":"groupchat","body":"before","archiveId":"R1"}}"#));
+    h.lose_connection();
+    h.advance(1000);
+    h.take_sent();
+    h.finish_login("desk");
+    h.take_sent();
+    h.take_parent();
+    // Back in the room: its archive is asked for what came after R1.
+    h.server(&occupant("me", "", "<status code='110'/>"));
+    let sent = h.take_sent();
+    let q = sent_with(&sent, "urn:xmpp:mam:2");
+    assert!(q.contains(&format!("to=\"{ROOM}\"")) && q.contains("<after>R1</after>"), "{q}");
+    let qid = q.split("queryid=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let result = |from: &str, id: &str, body: &str| {
+        format!("<message xmlns='jabber:client' from='{from}'><result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'>\
+                 <delay xmlns='urn:xmpp:delay' stamp='2026-12-01T10:00:00Z'/><message xmlns='jabber:client' from='{ROOM}/Sup' type='groupchat'><body>{body}</body></message></forwarded></result></message>")
+    };
+    h.server(&result("eve@evil.example", "R9", "forged"));
+    h.server(&result(ROOM, "R1", "before"));
+    h.server(&result(ROOM, "R2", "meanwhile"));
+    h.server(&format!("<iq xmlns='jabber:client' type='result' from='{ROOM}' id='{}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>", id_of(q)));
+    let p: Vec<String> = h.take_parent().into_iter().filter(|m| m.starts_with("112|") || m.starts_with("13|")).collect();
+    assert_eq!(p, [
+        "13|ignored an archive result to no query of ours".to_string(),
+        format!(r#"112|{{"from":"{ROOM}/Sup","type":"groupchat","body":"meanwhile","stamp":"2026-12-01T10:00:00Z","archiveId":"R2"}}"#),
+    ]);
+}
