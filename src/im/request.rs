@@ -6,7 +6,8 @@
 
 use super::types::*;
 use crate::json::whole;
-use crate::tunnel::settings::{valid_domain, valid_localpart, valid_text};
+pub use crate::tunnel::settings::valid_jid;
+use crate::tunnel::settings::valid_text;
 use serde_json::{Map, Value};
 
 /// The longest text the parent may send in one field (a message body, a
@@ -238,17 +239,6 @@ fn opt_jid<'a>(m: &'a Obj, key: &str, resource: bool) -> Result<Option<&'a str>,
     }
 }
 
-/// `[local@]domain[/resource]` with parts XMPP and XML can carry.
-pub fn valid_jid(s: &str, resource: bool) -> bool {
-    let (bare, res) = s.split_once('/').map_or((s, None), |(b, r)| (b, Some(r)));
-    let (local, domain) = bare.split_once('@').map_or((None, bare), |(l, d)| (Some(l), d));
-    valid_domain(domain)
-        && local.is_none_or(valid_localpart)
-        && match res {
-            None => true,
-            Some(r) => resource && valid_text(r),
-        }
-}
 
 /// A list of short strings (or of bare JIDs).
 fn list<'a>(m: &'a Obj, key: &str, jids: bool) -> Result<Vec<&'a str>, Bad> {

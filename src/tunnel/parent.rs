@@ -1,6 +1,6 @@
 //! Handling one verified message from the parent.
 
-use super::settings::{valid_domain, valid_localpart, valid_text};
+use super::settings::{valid_bare_jid, valid_domain, valid_localpart, valid_text};
 use super::{Millis, Phase, Tunnel};
 use crate::protocol::{self, ParentMessage, Transport};
 
@@ -41,12 +41,7 @@ impl Tunnel {
                 // else (`/x` has an empty bare JID) would make the service
                 // nobody, or everybody.
                 let v = v.trim_ascii();
-                let (local, domain) = v.split_once('@').map_or((None, v), |(l, d)| (Some(l), d));
-                let local_ok = match local {
-                    Some(l) => valid_localpart(l),
-                    None => true,
-                };
-                if v.is_empty() || (valid_domain(domain) && local_ok) {
+                if v.is_empty() || valid_bare_jid(v) {
                     self.settings.pubsub = Some(v.to_string());
                 } else {
                     self.log("ignored type 6: not a bare JID (the pubsub service stays as it was)");

@@ -85,6 +85,22 @@ pub fn valid_domain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 1023 && s.chars().all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '@' | '/' | '<' | '>' | '\'' | '"' | '&'))
 }
 
+/// `[local@]domain`, each part as above.
+pub fn valid_bare_jid(s: &str) -> bool {
+    let (local, domain) = s.split_once('@').map_or((None, s), |(l, d)| (Some(l), d));
+    valid_domain(domain) && local.is_none_or(valid_localpart)
+}
+
+/// A bare JID, or (where `resource`) a full one: a JID we may put in a
+/// stanza.
+#[cfg_attr(not(feature = "im"), allow(dead_code))]
+pub fn valid_jid(s: &str, resource: bool) -> bool {
+    match s.split_once('/') {
+        None => valid_bare_jid(s),
+        Some((bare, r)) => resource && valid_bare_jid(bare) && valid_text(r),
+    }
+}
+
 /// Resources and node names: any text XML can carry.
 pub fn valid_text(s: &str) -> bool {
     !s.is_empty() && s.len() <= 1023 && s.chars().all(|c| !c.is_control() && c != '\u{FFFE}' && c != '\u{FFFF}')
