@@ -224,13 +224,8 @@ impl Tunnel {
                 if let Some(a) = reply {
                     self.send_raw(a);
                 }
-                if own && st.name() == "a" {
-                    self.im_acked();
-                }
-                if own && st.name() == "failed" {
-                    // The server refused stream management: nothing will
-                    // acknowledge the messages waiting for it.
-                    self.im_unacked();
+                if own {
+                    self.im_sm();
                 }
                 if !own {
                     self.on_stanza(now, st);
@@ -391,7 +386,7 @@ impl Tunnel {
         for s in again {
             self.send_raw(s);
         }
-        self.im_acked();
+        self.im_sm();
         self.im_ready(now, false);
         if let Some(r) = self.sm.request_ack() {
             self.send_raw(r);

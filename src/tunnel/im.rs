@@ -72,15 +72,16 @@ impl Tunnel {
         self.drain_im();
     }
 
-    pub(super) fn im_acked(&mut self) {
-        if let Some(h) = self.sm.acked_count() {
-            self.im.acked(h);
-            self.drain_im();
+    /// Stream management handled one of its elements (or a resumption):
+    /// the messages it has acknowledged are sent; if it was refused after
+    /// `<enable/>`, nothing will acknowledge those still waiting.
+    pub(super) fn im_sm(&mut self) {
+        match (self.sm.acked_count(), self.sm.sent_count()) {
+            (Some(h), _) => self.im.acked(h),
+            (None, None) => self.im.no_acks(),
+            // `<enable/>` sent, its answer not yet in.
+            (None, Some(_)) => return,
         }
-    }
-
-    pub(super) fn im_unacked(&mut self) {
-        self.im.no_acks();
         self.drain_im();
     }
 
@@ -141,8 +142,7 @@ impl Tunnel {
     pub(super) fn im_lost(&mut self) {}
     pub(super) fn im_gone(&mut self) {}
     pub(super) fn im_reset(&mut self) {}
-    pub(super) fn im_acked(&mut self) {}
-    pub(super) fn im_unacked(&mut self) {}
+    pub(super) fn im_sm(&mut self) {}
     pub(super) fn im_deadline(&self) -> Option<Millis> {
         None
     }
