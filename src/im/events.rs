@@ -123,6 +123,13 @@ pub struct Subscription<'a> {
     pub unknown: bool,
 }
 
+/// Type 123: the whole buddy list (`full`, after a fetch) or a push's item.
+#[derive(Serialize)]
+pub struct RosterChanged<'a> {
+    pub items: &'a [super::roster::Item],
+    pub full: bool,
+}
+
 /// Type 113: a XEP-0184 receipt for one of our messages.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

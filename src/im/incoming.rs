@@ -37,12 +37,7 @@ impl Im {
             }
             What::RosterFetch => {
                 self.roster.replace(el.child("query", ns::ROSTER));
-                #[derive(Serialize)]
-                struct Changed<'a> {
-                    items: &'a [roster::Item],
-                    full: bool,
-                }
-                let m = format_json(ROSTER_CHANGED, &Changed { items: &self.roster.items, full: true });
+                let m = format_json(ROSTER_CHANGED, &events::RosterChanged { items: &self.roster.items, full: true });
                 self.out.push(ImOut::Parent(m));
                 if let Some(id) = req {
                     self.roster_reply(id);
@@ -290,12 +285,7 @@ impl Im {
                 return Some(stanza::iq_error(el, "modify", "bad-request"));
             }
             self.roster.apply(&items[0], q.attr("ver"));
-            #[derive(Serialize)]
-            struct Changed<'a> {
-                items: &'a [roster::Item],
-                full: bool,
-            }
-            self.post(ROSTER_CHANGED, &Changed { items: &items, full: false });
+            self.post(ROSTER_CHANGED, &events::RosterChanged { items: &items, full: false });
             return Some(stanza::iq_result(el));
         }
         for (name, blocked) in [("block", true), ("unblock", false)] {

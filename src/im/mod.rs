@@ -27,6 +27,22 @@ use request::Body;
 use serde::Serialize;
 use types::*;
 
+/// Removes from `list` the entries `pred` holds for, and returns them (in
+/// order): what is due, answered or expired.
+fn take_where<T>(list: &mut Vec<T>, pred: impl Fn(&T) -> bool) -> Vec<T> {
+    // (A loop, not `partition`: the iterator adapters cost the page more.)
+    let mut taken = Vec::new();
+    let mut i = 0;
+    while i < list.len() {
+        if pred(&list[i]) {
+            taken.push(list.remove(i));
+        } else {
+            i += 1;
+        }
+    }
+    taken
+}
+
 /// What the tunnel must do for IM, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImOut {
@@ -487,6 +503,12 @@ impl Im {
         *self = Im { prefix, seq: self.seq, out, ..Im::default() };
     }
 
+    /// SEND's reply: the server has the message (`acked`: stream
+    /// management says so).
+    fn message_sent(&mut self, req: &str, message_id: &str, acked: bool) {
+        self.post(SEND, &SendReply { id: req, message_id, status: "sent", acked, error: None });
+    }
+
     fn message_failed(&mut self, req: &str, message_id: &str, text: &str) {
         let r = SendReply { id: req, message_id, status: "failed", acked: false, error: Some(ErrorBody { condition: "not-connected", text }) };
         self.post(SEND, &r);
@@ -498,8 +520,7 @@ impl Im {
         match n {
             Some(n) => self.tracked.push(Tracked { n, req, message_id }),
             None => {
-                let r = SendReply { id: &req, message_id: &message_id, status: "sent", acked: false, error: None };
-                self.post(SEND, &r);
+                self.message_sent(&req, &message_id, false);
             }
         }
     }
@@ -508,22 +529,14 @@ impl Im {
     /// its ack were handed to the stream, which is all that can be said.
     pub fn no_acks(&mut self) {
         for t in std::mem::take(&mut self.tracked) {
-            let r = SendReply { id: &t.req, message_id: &t.message_id, status: "sent", acked: false, error: None };
-            self.post(SEND, &r);
+            self.message_sent(&t.req, &t.message_id, false);
         }
     }
 
     /// The server acknowledged our stanzas up to number `h`.
     pub fn acked(&mut self, h: u32) {
-        let mut i = 0;
-        while i < self.tracked.len() {
-            if h.wrapping_sub(self.tracked[i].n) < 1 << 31 {
-                let t = self.tracked.remove(i);
-                let r = SendReply { id: &t.req, message_id: &t.message_id, status: "sent", acked: true, error: None };
-                self.post(SEND, &r);
-            } else {
-                i += 1;
-            }
+        for t in take_where(&mut self.tracked, |t| h.wrapping_sub(t.n) < 1 << 31) {
+            self.message_sent(&t.req, &t.message_id, true);
         }
     }
 
@@ -534,26 +547,14 @@ impl Im {
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
-        let mut i = 0;
-        while i < self.pending.len() {
-            if self.pending[i].deadline <= now {
-                let p = self.pending.remove(i);
-                match p.req {
-                    Some(req) => self.fail(p.ty, &req, "remote-server-timeout", "the server did not answer in time"),
-                    None => self.log("an IM request of the tunnel's own got no answer in time"),
-                }
-            } else {
-                i += 1;
+        for p in take_where(&mut self.pending, |p| p.deadline <= now) {
+            match p.req {
+                Some(req) => self.fail(p.ty, &req, "remote-server-timeout", "the server did not answer in time"),
+                None => self.log("an IM request of the tunnel's own got no answer in time"),
             }
         }
-        let mut i = 0;
-        while i < self.queued.len() {
-            if self.queued[i].deadline <= now {
-                let q = self.queued.remove(i);
-                self.message_failed(&q.req, &q.message_id, "not connected: the tunnel could not send the message in time");
-            } else {
-                i += 1;
-            }
+        for q in take_where(&mut self.queued, |q| q.deadline <= now) {
+            self.message_failed(&q.req, &q.message_id, "not connected: the tunnel could not send the message in time");
         }
         self.rooms_timeout(now);
     }

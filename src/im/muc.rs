@@ -4,7 +4,7 @@
 use super::events;
 use super::stanzas;
 use super::types::*;
-use super::Im;
+use super::{take_where, Im};
 use crate::tunnel::Millis;
 use crate::xml::Element;
 use crate::xmpp::{jid, ns};
@@ -118,21 +118,15 @@ impl Im {
     }
 
     pub(super) fn rooms_timeout(&mut self, now: Millis) {
-        let mut i = 0;
-        while i < self.rooms.len() {
-            if self.rooms[i].deadline.is_some_and(|d| d <= now) {
-                let r = self.rooms.remove(i);
-                match (r.state, r.req) {
-                    (State::Leaving, Some(req)) => self.ok(LEAVE, &req),
-                    (_, Some(req)) => {
-                        // Should the room answer after all, we are not in it.
-                        self.send(stanzas::leave(&r.jid, &r.nick, None));
-                        self.fail(JOIN, &req, "remote-server-timeout", "the room did not answer in time");
-                    }
-                    _ => {}
+        for r in take_where(&mut self.rooms, |r| r.deadline.is_some_and(|d| d <= now)) {
+            match (r.state, r.req) {
+                (State::Leaving, Some(req)) => self.ok(LEAVE, &req),
+                (_, Some(req)) => {
+                    // Should the room answer after all, we are not in it.
+                    self.send(stanzas::leave(&r.jid, &r.nick, None));
+                    self.fail(JOIN, &req, "remote-server-timeout", "the room did not answer in time");
                 }
-            } else {
-                i += 1;
+                _ => {}
             }
         }
     }
