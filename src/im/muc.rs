@@ -186,32 +186,31 @@ impl Im {
                     self.ok(LEAVE, &req);
                 }
             }
-            (false, _) => {
-                if codes.contains(&201) && matches!(r.state, State::Joining | State::Rejoining) {
-                    // We created it: open it (an instant room).
-                    let room = r.jid.clone();
-                    let id = self.new_id();
-                    self.send(stanzas::instant_room(&id, &room));
-                }
-                let r = &mut self.rooms[i];
-                if r.state == State::Rejoining {
-                    // Back in after a new session: what was said meanwhile.
-                    if let Some(after) = r.last_id.clone() {
-                        let room = r.jid.clone();
-                        self.catch_up(now, Some(&room), &after);
-                    }
-                }
-                let r = &mut self.rooms[i];
-                if matches!(r.state, State::Joining | State::Rejoining) {
-                    r.state = State::Joined;
-                    r.nick = nick.to_string();
-                    r.deadline = None;
-                    if let Some(req) = r.req.take() {
-                        let (room, nick) = (r.jid.clone(), r.nick.clone());
-                        self.post(JOIN, &Joined { id: &req, room: &room, nick: &nick });
-                    }
-                }
-            }
+            (false, _) if matches!(r.state, State::Joining | State::Rejoining) => self.entered(now, i, nick, codes.contains(&201)),
+            (false, _) => {}
+        }
+    }
+
+    /// Our own presence from room `i`, which we were entering: we are in,
+    /// under the nick the room gave.
+    fn entered(&mut self, now: Millis, i: usize, nick: &str, created: bool) {
+        let r = &mut self.rooms[i];
+        let rejoined = r.state == State::Rejoining;
+        r.state = State::Joined;
+        r.nick = nick.to_string();
+        r.deadline = None;
+        let (room, req, after) = (r.jid.clone(), r.req.take(), r.last_id.clone());
+        if created {
+            // We created it: open it (an instant room).
+            let id = self.new_id();
+            self.send(stanzas::instant_room(&id, &room));
+        }
+        if let (true, Some(after)) = (rejoined, after) {
+            // Back in after a new session: what was said meanwhile.
+            self.catch_up(now, Some(&room), &after);
+        }
+        if let Some(req) = req {
+            self.post(JOIN, &Joined { id: &req, room: &room, nick });
         }
     }
 }
