@@ -254,11 +254,12 @@ impl Im {
             self.log(&format!("ignored type {ty}: no usable \"id\" (a string of 1 to 64 characters)"));
             return true;
         };
-        if self.rate_at.max(now) + RATE_MS > now + RATE_MS * BURST {
+        let at = self.rate_at.max(now) + RATE_MS;
+        if at > now + RATE_MS * BURST {
             self.fail(ty, id, "resource-constraint", "too many requests: at most 10 a second on average");
             return true;
         }
-        self.rate_at = self.rate_at.max(now) + RATE_MS;
+        self.rate_at = at;
         let body = match request::body(ty, &m) {
             Ok(b) => b,
             Err(request::Bad(why)) => {
@@ -267,24 +268,29 @@ impl Im {
             }
         };
         if !self.online {
-            return self.offline_request(now, ty, id, body);
-        }
-        if self.pending.len() >= MAX_PENDING {
+            self.offline_request(now, ty, id, body);
+        } else if self.pending.len() >= MAX_PENDING {
             self.fail(ty, id, "resource-constraint", "too many requests waiting for the server");
-            return true;
+        } else {
+            self.online_request(now, ty, id, body);
         }
-        self.online_request(now, ty, id, body);
         true
+    }
+
+    /// A message to send: its id (the parent's, or a new one) and stanza.
+    fn outgoing(&mut self, s: &request::Send) -> (String, String) {
+        let message_id = s.message_id.map_or_else(|| self.new_id(), str::to_string);
+        let stanza = stanzas::send(s, &message_id);
+        (message_id, stanza)
     }
 
     /// Between sessions: a message waits for the next one (up to
     /// `QUEUE_MS`), presence is kept for it, the roster answered from what
     /// we hold, the rest refused.
-    fn offline_request(&mut self, now: Millis, ty: u16, id: &str, body: Body) -> bool {
+    fn offline_request(&mut self, now: Millis, ty: u16, id: &str, body: Body) {
         match body {
             Body::Send(s) if self.queued.len() < MAX_QUEUED && !(s.groupchat && self.joined(s.to).is_none()) => {
-                let message_id = s.message_id.map_or_else(|| self.new_id(), str::to_string);
-                let stanza = stanzas::send(&s, &message_id);
+                let (message_id, stanza) = self.outgoing(&s);
                 self.queued.push(Queued { deadline: now + QUEUE_MS, stanza, req: id.to_string(), message_id });
             }
             Body::Presence { show, status, priority } => {
@@ -294,7 +300,6 @@ impl Im {
             Body::Roster if self.roster.loaded => self.roster_reply(id),
             _ => self.fail(ty, id, "not-connected", "not connected: try again when the status is connected"),
         }
-        true
     }
 
     fn online_request(&mut self, now: Millis, ty: u16, id: &str, body: Body) {
@@ -303,8 +308,7 @@ impl Im {
                 if s.groupchat && self.joined(s.to).is_none() {
                     return self.fail(ty, id, "not-acceptable", "not in that room: join it first");
                 }
-                let message_id = s.message_id.map_or_else(|| self.new_id(), str::to_string);
-                let stanza = stanzas::send(&s, &message_id);
+                let (message_id, stanza) = self.outgoing(&s);
                 self.out.push(ImOut::Message { stanza, req: id.to_string(), message_id });
             }
             Body::ChatState { to, state, thread, groupchat } => {
