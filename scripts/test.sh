@@ -14,7 +14,7 @@ bash scripts/build.sh
 # page is now, and move down as it shrinks. (Raised from 119,048/140,715 by
 # the security review's fixes, issue 21, and cluster failover, issue 23.)
 # The IM page (im.html, issue 24) is held at what it landed at.
-node scripts/size.mjs --max 121579 --max-insecure 144646 --max-im 144335
+node scripts/size.mjs --max 121579 --max-insecure 144646 --max-im 143978
 
 echo "test: native unit and transcript tests of the core"
 cargo test --workspace --quiet

@@ -107,10 +107,10 @@ impl Im {
             let m = format_json(MESSAGE, &m);
             return self.out.push(ImOut::Parent(m));
         }
-        for (name, carbon) in [("received", "received"), ("sent", "sent")] {
-            if let Some(c) = el.child(name, ns::CARBONS) {
-                // XEP-0280 §11: only our own account sends carbons.
-                if !self.is_from_account(el) || from.contains('/') {
+        for carbon in ["received", "sent"] {
+            if let Some(c) = el.child(carbon, ns::CARBONS) {
+                // XEP-0280 §11: only our own account (its bare JID) sends carbons.
+                if !self.is_from_account(el) {
                     return self.log("ignored a carbon copy that did not come from our own account");
                 }
                 if let Some(inner) = forwarded(c) {
